@@ -1,0 +1,61 @@
+# Everything starts from here: `make run` and `make test` set the project up
+# from nothing (virtualenv, pinned dependencies, spaCy pipeline, a model that
+# matches the data) before they do their job.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Rasa 3.6 runs on Python 3.8-3.10; .python-version asks pyenv for 3.10.
+PYTHON310 ?= $(shell pyenv which python3.10 2>/dev/null || command -v python3.10 || echo python3.10)
+SPACY_MODEL := var/spacy/en_iop/meta.json
+
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export SQLALCHEMY_WARN_20 := 0
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: run shell train test bench-nlu lock setup clean help
+
+help:
+	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
+	@echo "make shell      the same, with a chat in this terminal"
+	@echo "make test       set up, train if needed, run every test"
+	@echo "make train      train a model unless one matches the data"
+	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline"
+
+setup: $(VENV)/.installed $(SPACY_MODEL)
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==24.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip check
+	@touch $@
+
+$(SPACY_MODEL): $(VENV)/.installed knowledge/levels_of_care.yml knowledge/__init__.py spacy_pipeline/build.py
+	$(PY) -m spacy_pipeline.build var/spacy/en_iop
+
+train: setup
+	@$(PY) scripts/ensure_model.py >/dev/null
+
+run: setup
+	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) scripts/serve.py --model "$$model"
+
+shell: setup
+	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) scripts/serve.py --model "$$model" --chat
+
+test: setup
+	@model=$$($(PY) scripts/ensure_model.py) && MODEL="$$model" $(PY) -m pytest
+
+bench-nlu: setup
+	$(PY) -m benchmarks.nlu
+
+# Re-pin the whole dependency tree after editing requirements.in.
+lock:
+	$(PY) -m pip install --quiet -r requirements.in
+	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > requirements.txt
+	$(PY) -m pip check
+
+clean:
+	rm -rf var/spacy results .pytest_cache

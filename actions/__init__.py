@@ -1,0 +1,1 @@
+"""Custom actions, one module per capability (loaded by `rasa run actions`)."""

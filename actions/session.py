@@ -1,0 +1,31 @@
+"""Session start: carry the conversation's slots over and load the clinic's details."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import knowledge
+
+
+def clinic_slots() -> List[EventType]:
+    """The clinic_* slots that domain responses interpolate ({clinic_phone})."""
+    clinic = knowledge.clinic()
+    return [SlotSet("clinic_name", clinic.name), SlotSet("clinic_phone", clinic.phone)]
+
+
+class ActionSessionStart(Action):
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        carried_over = [
+            SlotSet(name, value)
+            for name, value in tracker.slots.items()
+            if value is not None and not name.startswith("clinic_")
+        ]
+        # Clinic details are read fresh each session so that an edit to
+        # knowledge/clinic.yml reaches every new conversation.
+        return [SessionStarted(), *carried_over, *clinic_slots(), ActionExecuted("action_listen")]

@@ -1,0 +1,168 @@
+"""Match the crisis lexicon (lexicon.yml) against a spaCy Doc.
+
+Each token gets a `crisis_key`: the lemma of its lower-cased text, after
+fixing listed short misspellings ("kil") and, for an unknown word of five
+letters or more, correcting it to the lexicon word it is one or two edits away
+from ("suicde", "overdsoe"). spaCy's Matcher then runs the lexicon's phrases,
+lemmatised the same way, over those keys, so "killing himself" matches
+"kill SELF". Lemmas come from the same lookup table as the spaCy pipeline's
+lemmatizer (spacy-lookups-data), applied here to lower-cased words so that
+the result does not depend on how the Doc was cased or built. Real English
+words are never "corrected": "overdoes" is a form of "overdo", not a typo of
+"overdose".
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Tuple
+
+import spacy_lookups_data
+import srsly
+import yaml
+from rapidfuzz.distance import DamerauLevenshtein
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Token
+
+LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yml"
+KEY = "crisis_key"
+MIN_FUZZY_LENGTH = 5
+
+if not Token.has_extension(KEY):
+    Token.set_extension(KEY, default=None)
+
+
+@dataclass(frozen=True)
+class CrisisMatch:
+    category: str  # suicide, self_harm, overdose, withdrawal_emergency
+    phrase: str  # the lexicon line that matched (for staff and tests, never shown to the person)
+    text: str  # the words of the message that matched
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    category: str
+    source: str
+    tokens: Tuple[Tuple[str, ...], ...]  # alternatives per position; () = any word
+    optional: Tuple[bool, ...]
+    not_followed_by: FrozenSet[str]
+    example: str  # the phrase in plain words (first choice at each place), for tests
+
+
+@functools.lru_cache(maxsize=1)
+def lemma_table() -> Dict[str, str]:
+    """spaCy's English lookup lemmas, lower-cased: "killing" -> "kill"."""
+    table = srsly.read_gzip_json(spacy_lookups_data.get_file("en_lemma_lookup.json.gz"))
+    return {word.lower(): lemma.lower() for word, lemma in table.items() if word.islower()}
+
+
+@functools.lru_cache(maxsize=1)
+def known_english_words() -> FrozenSet[str]:
+    """Every word form in the lemma table (inflected forms and lemmas)."""
+    table = lemma_table()
+    return frozenset(table) | frozenset(table.values())
+
+
+def lemma(word: str) -> str:
+    return lemma_table().get(word, word)
+
+
+class CrisisLexicon:
+    def __init__(self, path: Path = LEXICON_PATH) -> None:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+        self.spellings: Dict[str, str] = {str(k): str(v) for k, v in data.get("spellings", {}).items()}
+        groups = {name: tuple(str(w) for w in words) for name, words in data["groups"].items()}
+        self.phrases: List[_Phrase] = [
+            self._parse(category, str(line), groups)
+            for category, lines in data["patterns"].items()
+            for line in lines
+        ]
+        # Surface words as written in the lexicon: the targets of spelling correction.
+        self.surface_words: FrozenSet[str] = frozenset(
+            word.lower().rstrip("?")
+            for lines in data["patterns"].values()
+            for line in lines
+            for part in str(line).split()
+            for word in part.split("|")
+            if not part.startswith("!")
+        ) | frozenset(w.lower() for words in groups.values() for w in words)
+
+    @staticmethod
+    def _parse(category: str, line: str, groups: Dict[str, Tuple[str, ...]]) -> _Phrase:
+        tokens, optional, example, not_followed_by = [], [], [], frozenset()
+        for part in line.split():
+            if part.startswith("!"):
+                not_followed_by = frozenset(lemma(w) for w in part[1:].lower().split("|"))
+                continue
+            is_optional = part.endswith("?") and len(part) > 1
+            word = part[:-1] if is_optional else part
+            if word == "_":
+                options: Tuple[str, ...] = ()
+            elif word in groups:
+                options = groups[word]
+            else:
+                options = tuple(w.lower() for w in word.split("|"))
+            tokens.append(tuple(sorted({lemma(w) for w in options})))
+            optional.append(is_optional)
+            example.append(options[0] if options else "")
+        return _Phrase(category, line, tuple(tokens), tuple(optional), not_followed_by, " ".join(example))
+
+
+class CrisisMatcher:
+    """Finds crisis phrases in Docs from any spaCy pipeline with a lemmatizer."""
+
+    def __init__(self, lexicon: Optional[CrisisLexicon] = None) -> None:
+        self.lexicon = lexicon or CrisisLexicon()
+        self._known = known_english_words()
+        self._long_words = sorted(
+            w for w in self.lexicon.surface_words if len(w) >= MIN_FUZZY_LENGTH and w.isalpha()
+        )
+        self._matchers: Dict[int, Matcher] = {}  # one per spaCy Vocab
+
+    def find(self, doc: Doc) -> List[CrisisMatch]:
+        for token in doc:
+            token._.set(KEY, self._key(token))
+        matcher = self._matcher_for(doc)
+        found = []
+        for match_id, start, end in matcher(doc):
+            phrase = self.lexicon.phrases[int(doc.vocab.strings[match_id])]
+            if phrase.not_followed_by and end < len(doc) and doc[end]._.get(KEY) in phrase.not_followed_by:
+                continue
+            found.append(CrisisMatch(phrase.category, phrase.source, doc[start:end].text))
+        return found
+
+    def _key(self, token: Token) -> str:
+        word = token.lower_.replace("’", "'")
+        word = self.lexicon.spellings.get(word, word)
+        if len(word) >= MIN_FUZZY_LENGTH and word.isalpha() and word not in self._known:
+            word = self._closest(word) or word
+        return lemma(word)
+
+    def _closest(self, word: str) -> Optional[str]:
+        # One edit (a transposition counts as one) for short words, two for long ones.
+        allowed = 1 if len(word) < 8 else 2
+        best, best_distance = None, allowed + 1
+        for candidate in self._long_words:
+            if abs(len(candidate) - len(word)) > allowed:
+                continue
+            distance = DamerauLevenshtein.distance(word, candidate, score_cutoff=allowed)
+            if distance < best_distance:
+                best, best_distance = candidate, distance
+        return best
+
+    def _matcher_for(self, doc: Doc) -> Matcher:
+        key = id(doc.vocab)
+        if key not in self._matchers:
+            matcher = Matcher(doc.vocab)
+            for index, phrase in enumerate(self.lexicon.phrases):
+                pattern = []
+                for options, is_optional in zip(phrase.tokens, phrase.optional):
+                    spec: dict = {"_": {KEY: {"IN": list(options)}}} if options else {}
+                    if is_optional:
+                        spec["OP"] = "?"
+                    pattern.append(spec)
+                matcher.add(str(index), [pattern])
+            self._matchers[key] = matcher
+        return self._matchers[key]

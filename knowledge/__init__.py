@@ -1,0 +1,142 @@
+"""The facts the assistant may state, loaded from the YAML files beside this module.
+
+Each fact has one home here (clinic details, disclaimer, crisis resources, the
+levels-of-care table); the actions, the REST channel and the spaCy pipeline
+builder all read them through these functions. Files are read once per process:
+restart the servers after editing them.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str) -> dict:
+    with open(HERE / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    phone: str
+    phone_e164: str
+    hours: str
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    rank: int  # 1 = least intensive
+    name: str
+    short: str
+    summary: str
+    living: Optional[str]
+    schedule: Optional[str]
+    suits: Optional[str]
+    synonyms: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CrisisResource:
+    id: str
+    label: str
+    action: str
+    number: str
+    tel: str
+    sms: Optional[str] = None
+    url: Optional[str] = None
+
+
+@functools.lru_cache(maxsize=None)
+def clinic() -> Clinic:
+    data = _load("clinic.yml")
+    return Clinic(
+        name=data["name"],
+        phone=data["phone"],
+        phone_e164=str(data["phone_e164"]),
+        hours=data.get("hours") or "",
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def disclaimer() -> str:
+    return _load("disclaimer.yml")["text"].strip()
+
+
+@functools.lru_cache(maxsize=None)
+def crisis_resources() -> Tuple[str, Tuple[CrisisResource, ...], str]:
+    """(intro, resources, outro) for the crisis reply."""
+    data = _load("crisis_resources.yml")
+    resources = tuple(CrisisResource(**item) for item in data["resources"])
+    return data["intro"].strip(), resources, data["outro"].strip()
+
+
+@functools.lru_cache(maxsize=None)
+def levels() -> Tuple[Level, ...]:
+    """All levels of care, ordered from least to most intensive."""
+    rows = _load("levels_of_care.yml")["levels"]
+    return tuple(
+        Level(
+            id=row["id"],
+            rank=rank,
+            name=row["name"],
+            short=row["short"],
+            summary=" ".join(row["summary"].split()),
+            living=row.get("living"),
+            schedule=row.get("schedule"),
+            suits=row.get("suits"),
+            synonyms=tuple(str(s) for s in row["synonyms"]),
+        )
+        for rank, row in enumerate(rows, start=1)
+    )
+
+
+def normalise_term(text: str) -> str:
+    """Lower-case, drop punctuation other than inner hyphens and dots, squeeze spaces."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^\w\s.\-]", " ", text)
+    text = re.sub(r"(?<!\w)[.\-]|[.\-](?!\w)", " ", text)
+    return " ".join(text.split())
+
+
+@functools.lru_cache(maxsize=None)
+def _synonym_index() -> Dict[str, Level]:
+    index: Dict[str, Level] = {}
+    for level in levels():
+        for term in (level.id.replace("_", " "), level.short, level.name, *level.synonyms):
+            index.setdefault(normalise_term(term), level)
+    return index
+
+
+def level_by_id(level_id: str) -> Optional[Level]:
+    return next((level for level in levels() if level.id == level_id), None)
+
+
+def resolve_level(mention: Optional[str]) -> Optional[Level]:
+    """The level a user's words (an entity value or a level id) refer to, if any."""
+    if not mention:
+        return None
+    by_id = level_by_id(str(mention))
+    if by_id:
+        return by_id
+    term = normalise_term(str(mention))
+    index = _synonym_index()
+    if term in index:
+        return index[term]
+    # Plurals and trailing words ("IOPs", "rehab centers"): try without an 's'.
+    if term.endswith("s") and term[:-1] in index:
+        return index[term[:-1]]
+    return None
+
+
+def level_terms() -> List[Tuple[str, str]]:
+    """(surface term, level id) pairs, for building the entity ruler."""
+    return [(term, level.id) for level in levels() for term in level.synonyms]

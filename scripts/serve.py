@@ -1,0 +1,116 @@
+"""Start the action server and the Rasa server, and stop both together.
+
+Used by `make run` (foreground until Ctrl-C or SIGTERM) and `make shell`
+(then a terminal chat). Each server runs in its own process group so that
+stopping this script stops everything it started, TensorFlow threads included.
+
+Environment: RASA_PORT (5005), RASA_INTERFACE (127.0.0.1), ACTIONS_PORT (5055),
+DATABASE_URL (see storage/), MODEL (path of the model to serve).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up within {timeout:.0f} s")
+
+
+def start(command: List[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def stop(processes: List[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=os.environ.get("MODEL"), required=not os.environ.get("MODEL"))
+    parser.add_argument("--chat", action="store_true", help="chat in this terminal, then stop the servers")
+    args = parser.parse_args(argv)
+
+    rasa_port = os.environ.get("RASA_PORT", "5005")
+    actions_port = os.environ.get("ACTIONS_PORT", "5055")
+    interface = os.environ.get("RASA_INTERFACE", "127.0.0.1")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SANIC_HOST": "127.0.0.1"}
+    (ROOT / "var").mkdir(exist_ok=True)
+
+    processes: List[subprocess.Popen] = []
+
+    def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        actions = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", actions_port], env)
+        processes.append(actions)
+        rasa = start(
+            [
+                str(BIN / "rasa"), "run",
+                "--model", args.model,
+                "--interface", interface,
+                "--port", rasa_port,
+                "--credentials", "credentials.yml",
+                "--endpoints", "endpoints.yml",
+            ],
+            env,
+        )
+        processes.append(rasa)
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, 300)
+        url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
+        if args.chat:
+            from scripts.chat import chat
+
+            chat(url)
+            return 0
+        print(
+            "\nThe assistant is ready.\n"
+            f"  Chat in a terminal:  make shell   (or POST JSON to {url})\n"
+            f"  Example: curl -s {url} -H 'Content-Type: application/json' "
+            "-d '{\"sender\": \"me\", \"message\": \"What is IOP?\"}'\n"
+            "  Stop with Ctrl-C.\n",
+            flush=True,
+        )
+        while all(process.poll() is None for process in processes):
+            time.sleep(1)
+        print("A server stopped; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

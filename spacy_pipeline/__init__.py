@@ -1,0 +1,1 @@
+"""The project's spaCy pipeline, built from code (no model can be downloaded here)."""

@@ -1,0 +1,98 @@
+"""The level-of-care actions, run on real rasa-sdk trackers."""
+from typing import List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import knowledge
+from actions.answers import ActionCompareLevels, ActionExplainLevel, ActionListLevels
+
+
+def tracker(intent: str, mentioned: List[str] = (), slot: Optional[str] = None) -> Tracker:
+    entities = [{"entity": "level_of_care", "value": value} for value in mentioned]
+    return Tracker(
+        sender_id="unit",
+        slots={"level_of_care": slot},
+        latest_message={"intent": {"name": intent, "confidence": 0.9}, "entities": entities, "text": "..."},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run(action, tracker_):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, {})
+    return dispatcher.messages, events
+
+
+async def test_schedule_of_a_named_level():
+    messages, events = await run(ActionExplainLevel(), tracker("ask_level_schedule", ["PHP"]))
+    assert "seven days a week" in messages[0]["text"]
+    assert events == [SlotSet("level_of_care", "partial_hospitalization")]
+
+
+async def test_follow_up_without_a_level_uses_the_one_in_context():
+    messages, _ = await run(ActionExplainLevel(), tracker("ask_level_living", [], slot="residential"))
+    assert "live at the treatment centre" in messages[0]["text"]
+
+
+async def test_a_newly_named_level_wins_over_context():
+    messages, events = await run(ActionExplainLevel(), tracker("ask_level_schedule", ["IOP"], slot="residential"))
+    assert "five days a week" in messages[0]["text"]
+    assert events == [SlotSet("level_of_care", "intensive_outpatient")]
+
+
+async def test_no_level_anywhere_asks_which_with_a_button_per_level():
+    messages, events = await run(ActionExplainLevel(), tracker("ask_level_schedule"))
+    assert "Which level" in messages[0]["text"]
+    payloads = [button["payload"] for button in messages[0]["buttons"]]
+    assert payloads[2] == '/ask_level_schedule{"level_of_care": "intensive_outpatient"}'
+    assert len(payloads) == 6 and events == []
+
+
+async def test_a_gap_in_the_guide_is_admitted_with_the_phone_number():
+    messages, _ = await run(ActionExplainLevel(), tracker("ask_level_suitability", ["partial hospitalization"]))
+    text = messages[0]["text"]
+    assert "doesn't say" in text and knowledge.clinic().phone in text
+
+
+async def test_overview_lists_all_six_from_least_to_most_intensive():
+    messages, _ = await run(ActionListLevels(), tracker("ask_levels_overview"))
+    text = messages[0]["text"]
+    positions = [text.index(level.name) for level in knowledge.levels()]
+    assert positions == sorted(positions)
+
+
+async def test_comparison_of_two_named_levels_comes_from_the_table():
+    messages, events = await run(ActionCompareLevels(), tracker("compare_levels", ["IOP", "PHP"]))
+    text = messages[0]["text"]
+    assert "Partial hospitalization services (PHP) is the more intensive" in text
+    assert "five days a week" in text and "seven days a week" in text
+    assert events == [SlotSet("level_of_care", "partial_hospitalization")]
+
+
+async def test_comparison_with_the_level_in_context():
+    messages, _ = await run(ActionCompareLevels(), tracker("compare_levels", ["residential"], slot="intensive_outpatient"))
+    text = messages[0]["text"]
+    assert text.startswith("**IOP vs residential treatment**")
+    assert "Residential services is the more intensive" in text
+
+
+async def test_comparison_missing_a_side_asks_for_it():
+    messages, _ = await run(ActionCompareLevels(), tracker("compare_levels", ["detox"]))
+    assert "compare with medically managed detox" in messages[0]["text"]
+    assert all("medically_managed_inpatient" not in b["payload"] for b in messages[0]["buttons"])
+
+
+async def test_every_pair_of_levels_can_be_compared():
+    levels = knowledge.levels()
+    for first in levels:
+        for second in levels:
+            if first == second:
+                continue
+            messages, _ = await run(ActionCompareLevels(), tracker("compare_levels", [first.id, second.id]))
+            assert "more intensive" in messages[0]["text"]

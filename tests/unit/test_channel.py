@@ -1,0 +1,67 @@
+"""The REST channel's request checks and the disclaimer at the end of every turn."""
+import json
+
+import pytest
+
+import knowledge
+from channels.rest_with_disclaimer import MAX_MESSAGE_CHARS, BadRequest, clean_text, finish_turn, parse_request
+
+DISCLAIMER = knowledge.disclaimer()
+
+
+def body(**fields) -> bytes:
+    return json.dumps(fields).encode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"\xff\xfe\x00binary",
+        b"[1, 2]",
+        body(message="hi"),
+        body(sender="", message="hi"),
+        body(sender="x" * 500, message="hi"),
+        body(sender="a\x00b", message="hi"),
+        body(sender="me", message=42),
+        body(sender="me", message="hi", metadata="nope"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_reason(raw):
+    with pytest.raises(BadRequest):
+        parse_request(raw)
+
+
+def test_text_is_cleaned_of_control_characters_and_capped():
+    sender, text, _, _ = parse_request(body(sender="me", message="  what\x00 is\x1b IOP?\u200b  "))
+    assert text == "what is IOP?"
+    _, long_text, _, _ = parse_request(body(sender="me", message="a" * 10_000))
+    assert len(long_text) == MAX_MESSAGE_CHARS
+
+
+def test_clean_text_keeps_emoji_and_other_scripts():
+    assert clean_text("¿Qué es IOP? 🙂 什么") == "¿Qué es IOP? 🙂 什么"
+
+
+def test_disclaimer_ends_the_last_message_only():
+    turn = finish_turn([{"recipient_id": "me", "text": "one"}, {"recipient_id": "me", "text": "two"}], "me")
+    assert turn[0]["text"] == "one"
+    assert turn[1]["text"] == f"two\n\n{DISCLAIMER}"
+
+
+def test_a_payload_joins_its_message_and_the_disclaimer_still_ends_the_turn():
+    turn = finish_turn([{"recipient_id": "me", "text": "help"}, {"recipient_id": "me", "custom": {"crisis": True}}], "me")
+    assert len(turn) == 1
+    assert turn[0]["custom"] == {"crisis": True}
+    assert turn[0]["text"].endswith(DISCLAIMER)
+
+
+def test_a_turn_without_text_gets_the_disclaimer_as_its_own_message():
+    turn = finish_turn([{"recipient_id": "me", "image": "https://example.org/x.png"}], "me")
+    assert turn[-1]["text"] == DISCLAIMER
+
+
+def test_an_empty_turn_becomes_an_apology_with_the_phone_number():
+    turn = finish_turn([], "me")
+    assert knowledge.clinic().phone in turn[0]["text"]
+    assert turn[0]["text"].endswith(DISCLAIMER)

@@ -1,0 +1,75 @@
+"""The crisis lexicon alone (crisis_detection/), on both red-team sets.
+
+tests/e2e/test_crisis.py sends the same sets through the running assistant;
+this test shows the deterministic layer holds on its own, whatever the
+classifier does.
+"""
+from pathlib import Path
+
+import pytest
+import spacy
+import yaml
+
+from crisis_detection.matcher import CrisisLexicon, CrisisMatcher
+from spacy_pipeline.build import build
+
+SETS = Path(__file__).resolve().parent.parent / "crisis"
+RED_TEAM = {name: yaml.safe_load((SETS / f"{name}.yml").read_text()) for name in ("redteam", "redteam_holdout")}
+
+
+@pytest.fixture(scope="module")
+def find():
+    nlp, matcher = build(), CrisisMatcher()
+    # Rasa's SpacyNLP lower-cases text before spaCy (case_sensitive: false).
+    return lambda text: matcher.find(nlp(text.lower()))
+
+
+def test_red_team_sets_are_big_enough():
+    for data in RED_TEAM.values():
+        assert len(data["crisis"]) >= 40 and len(data["lookalike"]) >= 40
+
+
+@pytest.mark.parametrize("name", sorted(RED_TEAM))
+def test_every_crisis_message_matches(find, name):
+    missed = [item["text"] for item in RED_TEAM[name]["crisis"] if not find(item["text"])]
+    assert missed == []
+
+
+@pytest.mark.parametrize("name", sorted(RED_TEAM))
+def test_no_lookalike_matches(find, name):
+    flagged = [(item["text"], find(item["text"])) for item in RED_TEAM[name]["lookalike"] if find(item["text"])]
+    assert flagged == []
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("I want to kil myself", "suicide"),
+        ("thinking about suicde", "suicide"),
+        ("my brother overdsoed", "overdose"),
+        ("She is Killing Herself", "suicide"),
+        ("he's having a seizure since he stopped drinking", "withdrawal_emergency"),
+    ],
+)
+def test_misspellings_and_inflections_are_caught(find, text, category):
+    assert category in {match.category for match in find(text)}
+
+
+@pytest.mark.parametrize("text", ["I want to take my life back", "she overdoes it at the gym", "seize the day"])
+def test_real_words_are_not_corrected_into_a_crisis(find, text):
+    assert find(text) == []
+
+
+def test_every_lexicon_phrase_matches_itself(find):
+    # A phrase that cannot match its own words is a typo in lexicon.yml.
+    lexicon = CrisisLexicon()
+    for phrase in lexicon.phrases:
+        if any(not options for options in phrase.tokens):
+            continue  # has a wildcard; covered by the red-team sets
+        assert find(phrase.example), phrase.source
+
+
+def test_pipeline_built_on_disk_gives_the_same_matches(tmp_path):
+    build().to_disk(tmp_path / "model")
+    nlp = spacy.load(tmp_path / "model")
+    assert CrisisMatcher().find(nlp("i want to end my life"))

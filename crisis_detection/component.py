@@ -1,11 +1,18 @@
 """CrisisSafetyNet: a Rasa NLU component that puts the crisis lexicon in front of the intent.
 
 It runs last in config.yml's pipeline, after the intent classifier and the
-FallbackClassifier. When the lexicon matches, the message's intent becomes
-`crisis` with confidence 1.0 whatever was predicted (including nlu_fallback),
-and the match is recorded in the parse data under `crisis_safety_net`, which
-the tracker store keeps for staff. When it does not match, the classifier's
-prediction stands: a confidently predicted `crisis` still gets the crisis reply.
+FallbackClassifier, and the lexicon decides:
+
+* a match makes the intent `crisis` with confidence 1.0 whatever was predicted
+  (including nlu_fallback), and is recorded in the parse data under
+  `crisis_safety_net`, which the tracker store keeps for staff;
+* a `crisis` predicted by the classifier alone becomes `nlu_fallback` (the
+  person is asked to say more) and is recorded under `crisis_suspected`, so
+  staff can review it. Measured on the red-team look-alikes, the classifier
+  said `crisis`, at up to 0.97 confidence, to messages like "I want to end my
+  IOP early because I got a new job"; no threshold separated those from real
+  crises, so the crisis reply rests on the lexicon, which is tested on every
+  red-team message.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -28,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 CRISIS_INTENT = "crisis"
 OUTPUT_KEY = "crisis_safety_net"
+SUSPECTED_KEY = "crisis_suspected"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -62,6 +71,7 @@ class CrisisSafetyNet(GraphComponent):
                 continue
             matches = self._matcher.find(self._doc(message, text))
             if not matches:
+                self._demote_classifier_crisis(message)
                 continue
             crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != CRISIS_INTENT]
@@ -75,6 +85,17 @@ class CrisisSafetyNet(GraphComponent):
             # The category only: message text never goes to logs.
             logger.info("Crisis lexicon matched (%s).", ", ".join(sorted({m.category for m in matches})))
         return messages
+
+    @staticmethod
+    def _demote_classifier_crisis(message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != CRISIS_INTENT:
+            return
+        fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": intent.get("confidence", 0.0)}
+        message.set(INTENT, fallback, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [fallback, *message.get(INTENT_RANKING_KEY, [])], add_to_output=True)
+        message.set(SUSPECTED_KEY, {"confidence": intent.get("confidence")}, add_to_output=True)
+        logger.info("Classifier suggested a crisis the lexicon did not confirm; marked for review.")
 
     def _doc(self, message: Message, text: str) -> "spacy.tokens.Doc":
         doc = message.get(SPACY_DOCS[TEXT])

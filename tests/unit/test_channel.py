@@ -36,7 +36,9 @@ def test_text_is_cleaned_of_control_characters_and_capped():
     sender, text, _, _ = parse_request(body(sender="me", message="  what\x00 is\x1b IOP?\u200b  "))
     assert text == "what is IOP?"
     _, long_text, _, _ = parse_request(body(sender="me", message="a" * 10_000))
-    assert len(long_text) == MAX_MESSAGE_CHARS
+    assert len(long_text) == 10_000
+    _, huge_text, _, _ = parse_request(body(sender="me", message="a" * 50_000))
+    assert len(huge_text) == MAX_MESSAGE_CHARS
 
 
 def test_clean_text_keeps_emoji_and_other_scripts():

@@ -1,0 +1,93 @@
+"""Bad input gets a clear answer or a 4xx, never a 500, and the conversation goes on."""
+import json
+
+import pytest
+
+from tests.e2e.turns import check_turn
+
+
+def still_talking(assistant, sender):
+    """The same conversation answers a normal question afterwards."""
+    assert "five days a week" in check_turn(assistant.say(sender, "what is an intensive outpatient program?"))
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t  "])
+def test_empty_message_gets_a_prompt(assistant, sender, message):
+    text = check_turn(assistant.say(sender, message))
+    assert "empty" in text
+    still_talking(assistant, sender)
+
+
+def test_ten_thousand_characters(assistant, sender):
+    text = check_turn(assistant.say(sender, "I have a question about treatment. " * 300))
+    assert text
+    still_talking(assistant, sender)
+
+
+def test_ten_thousand_characters_hiding_a_crisis_at_the_end(assistant, sender):
+    message = "I have a question about treatment. " * 285 + "and honestly i want to kill myself"
+    assert len(message) > 10_000
+    reply = assistant.say(sender, message)
+    assert "988" in check_turn(reply)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "🙂🙂🙂",
+        "🤷‍♀️",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "'; DROP TABLE events; --",
+        "%s %n {0} ${jndi:ldap://x}",
+    ],
+)
+def test_odd_text_gets_a_sensible_reply(assistant, sender, message):
+    reply = assistant.say(sender, message)
+    text = check_turn(reply)
+    assert "<script" not in text and "onerror" not in text
+    still_talking(assistant, sender)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Bonjour, je voudrais des informations sur le traitement s'il vous plaît",
+        "¿Qué es un programa intensivo para pacientes ambulatorios?",
+        "这是什么项目",
+    ],
+)
+def test_non_english_is_told_english_only(assistant, sender, message):
+    text = check_turn(assistant.say(sender, message))
+    assert "English" in text
+    still_talking(assistant, sender)
+
+
+def test_control_characters_are_ignored(assistant, sender):
+    text = check_turn(assistant.say(sender, "what\x00 is\x07 an intensive\x1b outpatient program?"))
+    assert "five days a week" in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{this is not json",
+        b"\x00\xff\xfe binary \x89PNG",
+        b"",
+        b"[]",
+        b'{"message": "hello"}',
+        b'{"sender": "", "message": "hello"}',
+        b'{"sender": "x", "message": {"nested": true}}',
+        json.dumps({"sender": "s" * 1000, "message": "hello"}).encode(),
+    ],
+)
+def test_malformed_requests_get_a_400_with_a_reason(assistant, body):
+    status, reply = assistant.post(body)
+    assert status == 400
+    assert "error" in reply
+
+
+def test_a_malformed_request_does_not_break_the_conversation(assistant, sender):
+    check_turn(assistant.say(sender, "hello"))
+    assert assistant.post(b'{"sender": "' + sender.encode() + b'", "message": ')[0] == 400
+    still_talking(assistant, sender)

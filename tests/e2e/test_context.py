@@ -1,0 +1,34 @@
+"""Follow-up questions answer about the level of care last talked about."""
+from tests.e2e.turns import PHONE, buttons, check_turn
+
+
+def test_follow_ups_use_the_last_level(assistant, sender):
+    assert "Partial hospitalization" in check_turn(assistant.say(sender, "tell me about partial hospitalization"))
+    assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is that?"))
+    assert "live at home" in check_turn(assistant.say(sender, "can I live at home during it?"))
+    assert "Residential" in check_turn(assistant.say(sender, "how is that different from residential?"))
+    # The comparison moved the context on to residential.
+    assert "live at the treatment centre" in check_turn(assistant.say(sender, "so would i sleep at home?"))
+
+
+def test_iop_topics_set_iop_as_the_context(assistant, sender):
+    check_turn(assistant.say(sender, "what coping skills would I learn?"))
+    assert "five days a week" in check_turn(assistant.say(sender, "and how many days a week is it?"))
+
+
+def test_follow_up_with_no_context_asks_which_level(assistant, sender):
+    reply = assistant.say(sender, "how many days a week is it?")
+    assert "Which level" in check_turn(reply)
+    php = next(b["payload"] for b in buttons(reply) if "partial_hospitalization" in b["payload"])
+    assert "seven days a week" in check_turn(assistant.say(sender, php))
+
+
+def test_two_step_fallback(assistant, sender):
+    first = assistant.say(sender, "blorp zibble quux")
+    assert "say it another way" in check_turn(first)
+    assert len(buttons(first)) >= 3
+    second = assistant.say(sender, "frobnicate the wibble")
+    text = check_turn(second)
+    assert "still don't understand" in text
+    assert "/request_callback" in [b["payload"] for b in buttons(second)]
+    assert PHONE in check_turn(assistant.say(sender, "yes"))

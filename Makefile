@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test bench-nlu lock setup clean help
+.PHONY: run shell train test bench-nlu lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -45,7 +45,15 @@ run: setup
 shell: setup
 	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) scripts/serve.py --model "$$model" --chat
 
-test: setup
+# System packages the tests need (PostgreSQL for the persistence tests), from
+# Debian's archive. Skipped when present; as a non-root user, install them first.
+system-packages:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing PostgreSQL (Debian package) for the tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+test: setup system-packages
 	@model=$$($(PY) scripts/ensure_model.py) && MODEL="$$model" $(PY) -m pytest
 
 bench-nlu: setup

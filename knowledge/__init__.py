@@ -8,6 +8,7 @@ restart the servers after editing them.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 HERE = Path(__file__).resolve().parent
+# Another centre's details, without editing the file in the repository
+# (a deployment's own copy; the tests use it too).
+CLINIC_FILE_ENV = "IOP_CLINIC_FILE"
 
 
 def _load(name: str) -> dict:
@@ -57,7 +61,12 @@ class CrisisResource:
 
 @functools.lru_cache(maxsize=None)
 def clinic() -> Clinic:
-    data = _load("clinic.yml")
+    override = os.environ.get(CLINIC_FILE_ENV)
+    if override:
+        with open(override, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    else:
+        data = _load("clinic.yml")
     return Clinic(
         name=data["name"],
         phone=data["phone"],

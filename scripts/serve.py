@@ -1,8 +1,8 @@
 """Start the action server and the Rasa server, and stop both together.
 
 Used by `make run` (foreground until Ctrl-C or SIGTERM) and `make shell`
-(then a terminal chat). Each server runs in its own process group so that
-stopping this script stops everything it started, TensorFlow threads included.
+(then a terminal chat). Each server runs in its own process group, and
+Ctrl-C or SIGTERM stops every group it started before this script exits.
 
 Environment: RASA_PORT (5005), RASA_INTERFACE (127.0.0.1), ACTIONS_PORT (5055),
 DATABASE_URL (see storage/), MODEL (path of the model to serve).
@@ -22,6 +22,7 @@ from typing import List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+DEFAULT_ACTIONS_PORT = "5055"  # as in endpoints.yml
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
@@ -38,7 +39,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 
 def start(command: List[str], env: dict) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # Its own process group (so killpg reaches its threads' helpers too), in our session.
+    return subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=os.setpgrp)
 
 
 def stop(processes: List[subprocess.Popen]) -> None:
@@ -53,6 +55,17 @@ def stop(processes: List[subprocess.Popen]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def endpoints_for(actions_port: str) -> str:
+    """endpoints.yml, or a copy under var/ pointing at another action server port."""
+    endpoints = ROOT / "endpoints.yml"
+    if actions_port == DEFAULT_ACTIONS_PORT:
+        return str(endpoints)
+    text = endpoints.read_text().replace(f"127.0.0.1:{DEFAULT_ACTIONS_PORT}/", f"127.0.0.1:{actions_port}/")
+    copy = ROOT / "var" / f"endpoints-{actions_port}.yml"
+    copy.write_text(text)
+    return str(copy)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("MODEL"), required=not os.environ.get("MODEL"))
@@ -60,12 +73,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     rasa_port = os.environ.get("RASA_PORT", "5005")
-    actions_port = os.environ.get("ACTIONS_PORT", "5055")
+    actions_port = os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT)
     interface = os.environ.get("RASA_INTERFACE", "127.0.0.1")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SANIC_HOST": "127.0.0.1"}
     (ROOT / "var").mkdir(exist_ok=True)
 
     processes: List[subprocess.Popen] = []
+    endpoints = endpoints_for(actions_port)
 
     def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature
         raise KeyboardInterrupt
@@ -81,7 +95,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "--interface", interface,
                 "--port", rasa_port,
                 "--credentials", "credentials.yml",
-                "--endpoints", "endpoints.yml",
+                "--endpoints", endpoints,
             ],
             env,
         )
@@ -110,6 +124,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     finally:
         stop(processes)
+        if endpoints != str(ROOT / "endpoints.yml"):
+            Path(endpoints).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,10 @@ def test_follow_up_with_no_context_asks_which_level(assistant, sender):
 
 
 def test_two_step_fallback(assistant, sender):
-    first = assistant.say(sender, "blorp zibble quux")
+    first = assistant.say(sender, "blorp zibble quux vrrm")
     assert "say it another way" in check_turn(first)
     assert len(buttons(first)) >= 3
-    second = assistant.say(sender, "frobnicate the wibble")
+    second = assistant.say(sender, "zxqv plokij mnbv")
     text = check_turn(second)
     assert "still don't understand" in text
     assert "/request_callback" in [b["payload"] for b in buttons(second)]

@@ -1,5 +1,6 @@
 """Conversations are stored in the SQL tracker store and survive a server restart."""
 import sqlite3
+from pathlib import Path
 
 from tests.e2e.turns import check_turn
 
@@ -16,3 +17,31 @@ def test_messages_are_rows_in_the_events_table(assistant, sender):
     with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
         types = [row[0] for row in db.execute("SELECT type_name FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
     assert "user" in types and "bot" in types
+
+
+def test_conversations_persist_in_postgresql(tmp_path_factory, sender):
+    import sqlalchemy
+
+    from tests.postgres import PostgresServer
+    from tests.servers import Assistant
+
+    workdir = tmp_path_factory.mktemp("postgres-assistant")
+    postgres = PostgresServer(Path("/tmp") / f"iop-pg-{workdir.name}").start()
+    server = Assistant(workdir, postgres.url)
+    try:
+        server.start()
+        check_turn(server.say(sender, "tell me about residential treatment"))
+        server.rasa.stop()
+        server.start_rasa()
+        assert "live at the treatment centre" in check_turn(server.say(sender, "can i sleep at home during it?"))
+        engine = sqlalchemy.create_engine(postgres.url)
+        with engine.connect() as connection:
+            count = connection.execute(
+                sqlalchemy.text("SELECT count(*) FROM events WHERE sender_id = :sender AND type_name = 'user'"),
+                {"sender": sender},
+            ).scalar()
+        engine.dispose()
+        assert count == 2
+    finally:
+        server.stop()
+        postgres.stop()

@@ -1,0 +1,1 @@
+"""The intent classifier chosen by measurement (README, "NLU pipeline")."""

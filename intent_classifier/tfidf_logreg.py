@@ -1,0 +1,136 @@
+"""TfidfLogRegClassifier: TF-IDF word and character n-grams into logistic regression.
+
+Why not Rasa's own classifiers: on the held-out test set this scored
+clearly higher than DIET and than Rasa's LogisticRegressionClassifier on
+CountVectorsFeaturizer counts (numbers in the README, reproduced by
+`make bench-nlu --compare`). The difference is the features: sublinear TF-IDF
+with L2 normalisation, which Rasa's count featurizers don't offer, and
+regularisation strength. This is a thin adapter around scikit-learn; it is
+saved and loaded with skops (like Rasa's own classifier), never pickle.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+logger = logging.getLogger(__name__)
+
+# Types a saved classifier may contain; anything else in the file is refused.
+TRUSTED_TYPES = [
+    "builtins.dict",
+    "numpy.float64",
+    "numpy.int64",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "word_ngrams": [1, 2],
+            "char_ngrams": [2, 5],
+            "C": 10.0,
+            "max_iter": 3000,
+            "ranking_length": 10,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[Pipeline] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TfidfLogRegClassifier":
+        return cls(config, model_storage, resource)
+
+    def _new_model(self) -> Pipeline:
+        features = make_union(
+            TfidfVectorizer(ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), sublinear_tf=True),
+        )
+        classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
+        return make_pipeline(features, classifier)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            return self._resource
+        self.model = self._new_model().fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.model is None:
+            return messages
+        texts = [message.get(TEXT) or "" for message in messages]
+        probabilities = self.model.predict_proba(texts)
+        intents = self.model.classes_
+        for message, row in zip(messages, probabilities):
+            ranking = sorted(
+                ({"name": str(name), "confidence": float(p)} for name, p in zip(intents, row)),
+                key=lambda item: -item["confidence"],
+            )
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[: self.config["ranking_length"]], add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self.model, directory / "classifier.skops")
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "TfidfLogRegClassifier":
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / "classifier.skops"
+                untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+                if untrusted:
+                    raise ValueError(f"unexpected types in {path}: {sorted(untrusted)}")
+                model = sio.load(path, trusted=TRUSTED_TYPES)
+        except ValueError as problem:
+            logger.error("Could not load the intent classifier: %s", problem)
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, model)

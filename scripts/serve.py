@@ -38,9 +38,10 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout:.0f} s")
 
 
-def start(command: List[str], env: dict) -> subprocess.Popen:
-    # Its own process group (so killpg reaches its threads' helpers too), in our session.
-    return subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=os.setpgrp)
+def start(command: List[str], env: dict, log: Optional[Path] = None) -> subprocess.Popen:
+    """Start a server in its own process group (in our session); its output to `log` if given."""
+    output = open(log, "ab") if log else None
+    return subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=os.setpgrp, stdout=output, stderr=output)
 
 
 def stop(processes: List[subprocess.Popen]) -> None:
@@ -75,8 +76,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     rasa_port = os.environ.get("RASA_PORT", "5005")
     actions_port = os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT)
     interface = os.environ.get("RASA_INTERFACE", "127.0.0.1")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SANIC_HOST": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SANIC_HOST": "127.0.0.1",
+        # Rasa 3.6's dependencies warn about their own deprecations at every start.
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    }
     (ROOT / "var").mkdir(exist_ok=True)
+    # In a terminal chat the servers' logs would bury the conversation.
+    logs = {name: ROOT / "var" / f"{name}.log" if args.chat else None for name in ("actions", "rasa")}
+    if args.chat:
+        print("Starting the servers (logs in var/actions.log and var/rasa.log)...", flush=True)
 
     processes: List[subprocess.Popen] = []
     endpoints = endpoints_for(actions_port)
@@ -86,7 +97,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     signal.signal(signal.SIGTERM, shutdown)
     try:
-        actions = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", actions_port], env)
+        actions = start(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", actions_port], env, logs["actions"]
+        )
         processes.append(actions)
         rasa = start(
             [
@@ -98,6 +111,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "--endpoints", endpoints,
             ],
             env,
+            logs["rasa"],
         )
         processes.append(rasa)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)

@@ -40,3 +40,17 @@ def test_story_tests_pass_with_no_prediction_errors(assistant, tmp_path):
     assert result.returncode == 0, details + result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads((out / "story_report.json").read_text())
     assert report["conversation_accuracy"]["accuracy"] == 1.0
+
+
+def test_held_out_nlu_test_set_scores_at_least_095_macro_f1(tmp_path):
+    # tests/nlu/test_nlu.yml is written apart from data/nlu/ (new phrasings,
+    # typos, long messages); `make bench-nlu` prints the full comparison.
+    result = run("test", "nlu", "--model", model_path(), "--nlu", "tests/nlu/test_nlu.yml", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    weakest = sorted(
+        (scores["f1-score"], intent)
+        for intent, scores in report.items()
+        if isinstance(scores, dict) and "support" in scores and intent not in ("macro avg", "weighted avg", "micro avg")
+    )[:3]
+    assert report["macro avg"]["f1-score"] >= 0.95, weakest

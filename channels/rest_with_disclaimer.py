@@ -11,20 +11,24 @@ turn is known (design.md, invariants 1 and 5):
 * bad requests get a 400 with a reason (malformed JSON, no sender, a message
   that isn't text) instead of Rasa's 500, and text is cleaned of control
   characters; an empty message gets a gentle prompt without reaching Rasa.
-* an error inside Rasa becomes an apology with the centre's phone number,
-  never an empty reply. Message text is never logged (it may hold names and
-  phone numbers).
+* an error inside Rasa, or an action server that cannot be reached (Rasa
+  would then answer with a misleading "I didn't understand"), becomes an
+  apology with the centre's phone number and the crisis lines, never an empty
+  or wrong reply. Message text is never logged (it may hold names and phone
+  numbers).
 
 It keeps the name "rest", so the webhook stays at /webhooks/rest/webhook.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import unicodedata
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
+import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -100,10 +104,28 @@ def empty_message_reply() -> str:
 
 
 def error_reply() -> str:
+    _, resources, _ = knowledge.crisis_resources()
+    by_id = {resource.id: resource for resource in resources}
     return (
         "Sorry, something went wrong on my side. Please try again, or call our "
-        f"admissions team at {knowledge.clinic().phone}."
+        f"admissions team at {knowledge.clinic().phone}. If you are in crisis: "
+        f"{by_id['lifeline'].action}. In an emergency: {by_id['emergency'].action}."
     )
+
+
+async def action_server_is_up(request: Request) -> bool:
+    """Whether the action server the agent uses answers its health check."""
+    agent = getattr(request.app.ctx, "agent", None)
+    endpoint = getattr(agent, "action_endpoint", None)
+    if endpoint is None or not endpoint.url:
+        return True
+    health = endpoint.url.rsplit("/webhook", 1)[0] + "/health"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+            async with session.get(health) as reply:
+                return reply.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False
 
 
 def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[str, Any]]:
@@ -162,6 +184,11 @@ class DisclaimedRestInput(InputChannel):
                 collector.messages = [bot_message(sender, error_reply())]
             except Exception:
                 logger.exception("Rasa failed on a message (conversation %s).", sender)
+                collector.messages = [bot_message(sender, error_reply())]
+            if not await action_server_is_up(request):
+                # The message is stored, but the turn ran without custom
+                # actions: its reply can't be trusted.
+                logger.error("The action server is unreachable (conversation %s).", sender)
                 collector.messages = [bot_message(sender, error_reply())]
             return response.json(finish_turn(collector.messages, sender))
 

@@ -123,6 +123,10 @@ class Assistant:
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions.process, 120, self.actions.log)
         return self
 
+    def start_actions(self) -> None:
+        self.actions.start()
+        wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions.process, 120, self.actions.log)
+
     def start_rasa(self) -> None:
         self.rasa.start()
         wait_for(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/", self.rasa.process, 300, self.rasa.log)

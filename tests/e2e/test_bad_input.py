@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.e2e.turns import check_turn
+from tests.e2e.turns import PHONE, check_turn
 
 
 def still_talking(assistant, sender):
@@ -90,4 +90,16 @@ def test_malformed_requests_get_a_400_with_a_reason(assistant, body):
 def test_a_malformed_request_does_not_break_the_conversation(assistant, sender):
     check_turn(assistant.say(sender, "hello"))
     assert assistant.post(b'{"sender": "' + sender.encode() + b'", "message": ')[0] == 400
+    still_talking(assistant, sender)
+
+
+def test_action_server_down_gets_an_apology_with_the_phone_number(assistant, sender):
+    assistant.actions.stop()
+    try:
+        status, reply = assistant.post(json.dumps({"sender": sender, "message": "what is IOP?"}).encode())
+        assert status == 200
+        text = check_turn(reply)
+        assert PHONE in text and "988" in text
+    finally:
+        assistant.start_actions()
     still_talking(assistant, sender)

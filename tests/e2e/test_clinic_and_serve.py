@@ -17,7 +17,7 @@ from tests.servers import ROOT, Assistant, free_port, model_path
 def other_clinic(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("other-clinic")
     clinic = workdir / "clinic.yml"
-    clinic.write_text('name: Harbor Light Recovery\nphone: (555) 010-0199\nphone_e164: "+15550100199"\nhours: ""\n')
+    clinic.write_text('name: Harbor Light Recovery\nphone: (555) 010-0199\nphone_e164: "+15550100199"\nhours: "weekdays 8am to 6pm"\n')
     os.environ["IOP_CLINIC_FILE"] = str(clinic)
     try:
         server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}").start()
@@ -35,6 +35,15 @@ def test_every_answer_uses_the_configured_clinic(other_clinic, sender, message):
     text = check_turn(other_clinic.say(sender, message))
     assert "(555) 010-0199" in text or "Harbor Light Recovery" in text
     assert "Casa Palmera" not in text and "508-0437" not in text
+
+
+def test_configured_hours_are_given_with_the_contact_details(other_clinic, sender):
+    assert "available weekdays 8am to 6pm" in check_turn(other_clinic.say(sender, "how can I reach you?"))
+
+
+def test_no_hours_configured_means_none_are_claimed(assistant, sender):
+    text = check_turn(assistant.say(sender, "how can I reach you?"))
+    assert "(855) 508-0437" in text and "available" not in text and "None" not in text
 
 
 def test_serve_starts_both_servers_and_sigterm_stops_them(tmp_path):

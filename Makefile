@@ -15,13 +15,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test bench-nlu lock setup system-packages clean help
+.PHONY: run shell train test callbacks bench-nlu lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
 	@echo "make shell      the same, with a chat in this terminal"
 	@echo "make test       set up, train if needed, run every test"
 	@echo "make train      train a model unless one matches the data"
+	@echo "make callbacks  list the open callback requests"
 	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline"
 
 setup: $(VENV)/.installed $(SPACY_MODEL)
@@ -55,6 +56,11 @@ system-packages:
 
 test: setup system-packages
 	@model=$$($(PY) scripts/ensure_model.py) && MODEL="$$model" $(PY) -m pytest
+
+# The open callback requests, oldest first (names and phone numbers: staff only).
+callbacks: setup
+	@$(PY) -m storage.migrate
+	@$(PY) -m storage.callbacks
 
 bench-nlu: setup
 	$(PY) -m benchmarks.nlu

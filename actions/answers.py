@@ -25,6 +25,7 @@ ASPECTS = {
     "ask_level_suitability": ("suits", "who it suits"),
 }
 
+
 def mentioned_levels(tracker: Tracker) -> List[Level]:
     """Levels named in the latest message, in order, without repeats."""
     found: List[Level] = []
@@ -44,7 +45,7 @@ def level_in_context(tracker: Tracker) -> Optional[Level]:
 
 def level_buttons(intent: str, exclude: Optional[Level] = None) -> List[Dict[str, str]]:
     return [
-        {"title": level.short[0].upper() + level.short[1:], "payload": f'/{intent}{{"{LEVEL_SLOT}": "{level.id}"}}'}
+        {"title": level.title, "payload": f'/{intent}{{"{LEVEL_SLOT}": "{level.id}"}}'}
         for level in knowledge.levels()
         if level != exclude
     ]
@@ -53,7 +54,7 @@ def level_buttons(intent: str, exclude: Optional[Level] = None) -> List[Dict[str
 def describe(level: Level, field: str, gap: str) -> str:
     value = getattr(level, field)
     if value:
-        return f"**{level.name}**: {' '.join(value.split())}"
+        return f"**{level.name}**: {value}"
     phone = knowledge.clinic().phone
     return (
         f"Our guide doesn't say {gap} for {level.short}. "
@@ -79,11 +80,10 @@ def compare(first: Level, second: Level) -> str:
     total = len(knowledge.levels())
 
     def cell(level: Level, field: str) -> str:
-        value = getattr(level, field)
-        return " ".join(value.split()) if value else "our guide doesn't say."
+        return getattr(level, field) or "our guide doesn't say."
 
     lines = [
-        f"**{first.short[0].upper() + first.short[1:]} vs {second.short}**",
+        f"**{first.title} vs {second.short}**",
         "",
         f"{higher.name} is the more intensive of the two "
         f"({ordinal(higher.rank)} of {total} levels, against {ordinal(lower.rank)} for {lower.short}).",

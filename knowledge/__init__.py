@@ -47,6 +47,16 @@ class Level:
     suits: Optional[str]
     synonyms: Tuple[str, ...]
 
+    @property
+    def title(self) -> str:
+        """The short name, capitalised for a button or a heading: "IOP", "Residential treatment"."""
+        return self.short[0].upper() + self.short[1:]
+
+
+def _prose(text: Optional[str]) -> Optional[str]:
+    """A folded YAML paragraph as one line; None (the guide doesn't say) stays None."""
+    return " ".join(text.split()) if text else None
+
 
 @dataclass(frozen=True)
 class CrisisResource:
@@ -98,10 +108,10 @@ def levels() -> Tuple[Level, ...]:
             rank=rank,
             name=row["name"],
             short=row["short"],
-            summary=" ".join(row["summary"].split()),
-            living=row.get("living"),
-            schedule=row.get("schedule"),
-            suits=row.get("suits"),
+            summary=_prose(row["summary"]),
+            living=_prose(row.get("living")),
+            schedule=_prose(row.get("schedule")),
+            suits=_prose(row.get("suits")),
             synonyms=tuple(str(s) for s in row["synonyms"]),
         )
         for rank, row in enumerate(rows, start=1)

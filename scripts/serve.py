@@ -96,6 +96,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    from storage.migrate import upgrade
+
+    upgrade()  # the project's own tables, before anything can write to them
     try:
         actions = start(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", actions_port], env, logs["actions"]

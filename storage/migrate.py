@@ -1,0 +1,42 @@
+"""Create or upgrade the project's own tables (callback_requests) with Alembic.
+
+    python -m storage.migrate            # to the latest revision
+    python -m storage.migrate --sql      # print the SQL instead (offline mode)
+
+Rasa creates its own `events` table; Alembic manages only ours.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Optional
+
+from alembic import command
+from alembic.config import Config
+
+from storage import database_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: Optional[str] = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # Percent signs in passwords must be doubled for ConfigParser.
+    config.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: Optional[str] = None, sql: bool = False) -> None:
+    command.upgrade(alembic_config(url), "head", sql=sql)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    args = parser.parse_args()
+    upgrade(sql=args.sql)
+
+
+if __name__ == "__main__":
+    main()

@@ -71,7 +71,7 @@ def parse_request(body: bytes) -> Tuple[str, str, Optional[str], Optional[Dict[s
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise BadRequest("The body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}.")
+        raise BadRequest("The body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}.") from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.")
     sender = payload.get("sender")

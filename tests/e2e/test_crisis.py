@@ -7,7 +7,6 @@ may. The crisis flag must reach the tracker store, where staff filter on it.
 import sqlite3
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.e2e.turns import check_turn, is_crisis_reply

@@ -159,3 +159,36 @@ def resolve_level(mention: Optional[str]) -> Optional[Level]:
 def level_terms() -> List[Tuple[str, str]]:
     """(surface term, level id) pairs, for building the entity ruler."""
     return [(term, level.id) for level in levels() for term in level.synonyms]
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    when: Tuple[Tuple[str, str], ...]  # (question, answer) pairs that must all hold
+    levels: Tuple[Level, ...]
+    reason: str
+    warn_detox_alone: bool = False
+
+    def applies(self, answers: Dict[str, str]) -> bool:
+        return all(answers.get(question) == answer for question, answer in self.when)
+
+
+@functools.lru_cache(maxsize=None)
+def triage_table() -> Tuple[Tuple[TriageRow, ...], TriageRow]:
+    """(rows, default) from triage.yml, levels resolved against the levels table."""
+    data = _load("triage.yml")
+
+    def row(item: dict) -> TriageRow:
+        levels = tuple(level_by_id(level_id) for level_id in item.get("levels", []))
+        if None in levels:
+            raise ValueError(f"triage.yml names an unknown level: {item['levels']}")
+        return TriageRow(
+            when=tuple(sorted((str(k), str(v)) for k, v in item.get("when", {}).items())),
+            levels=levels,
+            reason=_prose(item["reason"]),
+            warn_detox_alone=bool(item.get("warn_detox_alone", False)),
+        )
+
+    unknown = {q for item in data["rows"] for q in item["when"]} - set(data["questions"])
+    if unknown:
+        raise ValueError(f"triage.yml rows use unknown questions: {sorted(unknown)}")
+    return tuple(row(item) for item in data["rows"]), row(data["default"])

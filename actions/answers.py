@@ -149,3 +149,46 @@ class ActionCompareLevels(Action):
             buttons=level_buttons("compare_levels", exclude=anchor),
         )
         return [SlotSet(LEVEL_SLOT, anchor.id)]
+
+
+# Guide questions asked in the middle of a form, answered without leaving it.
+# The same intent -> response pairs as data/rules/answers.yml and
+# admissions.yml (tests/unit/test_digressions.py checks they agree).
+RESPONSE_ANSWERS = {
+    "ask_iop_therapies": "utter_iop_therapies",
+    "ask_iop_start": "utter_iop_start",
+    "ask_coping_skills": "utter_coping_skills",
+    "ask_relapse_signs": "utter_relapse_signs",
+    "ask_cognitive_skills": "utter_cognitive_skills",
+    "ask_after_iop": "utter_after_iop",
+    "ask_detox_alone": "utter_detox_alone",
+    "ask_contact": "utter_contact",
+    "ask_admissions_info": "utter_admissions_info",
+    "ask_medical_advice": "utter_medical_advice",
+    "bot_challenge": "utter_iamabot",
+}
+# Below this confidence a message in a form is taken as the answer asked for:
+# a name like "Hope" must not become a question about hope.
+DIGRESSION_CONFIDENCE = 0.8
+
+
+def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Answer the latest message if it is clearly a guide question; whether it was."""
+    intent = tracker.latest_message.get("intent") or {}
+    name, confidence = intent.get("name"), intent.get("confidence") or 0.0
+    if confidence < DIGRESSION_CONFIDENCE:
+        return False
+    if name in RESPONSE_ANSWERS:
+        dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
+        return True
+    if name in ASPECTS:
+        field, gap = ASPECTS[name]
+        level = level_in_context(tracker)
+        if level is None:
+            return False
+        dispatcher.utter_message(text=describe(level, field, gap))
+        return True
+    if name == "ask_levels_overview":
+        dispatcher.utter_message(text=overview())
+        return True
+    return False

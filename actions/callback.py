@@ -1,17 +1,35 @@
-"""Callback requests: checking what the person typed before anything is stored.
+"""The callback request: a form, a summary to confirm or correct, and a stored request.
 
-The form that asks for these (name, phone, best time, consent) comes next;
-storage is in storage/callbacks.py. Phone numbers are parsed by the
-phonenumbers library (default region US; international numbers and
-extensions accepted) and stored in E.164, with the extension as ";ext=".
+The form (domain.yml `callback_form`) asks for a name, a phone number, the
+best time to call, an optional note and consent; `ValidateCallbackForm`
+checks each answer and re-asks clearly. `action_callback_review` shows the
+summary; only after the person confirms does `action_submit_callback` store
+the request (storage/callbacks.py), and it confirms only once the database
+has committed it (design.md, invariant 3). Names and phone numbers are never
+logged.
+
+Phone numbers are parsed by the phonenumbers library (default region US;
+international numbers and extensions accepted) and stored in E.164, with the
+extension as ";ext=".
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Dict, List, Optional, Text
 
 import phonenumbers
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+import knowledge
+from actions.answers import answer_digression
+from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_REGION = "US"
 MAX_PHONE_CHARS = 40
@@ -55,3 +73,208 @@ def parse_phone(text: str) -> Optional[PhoneNumber]:
         return None
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, extension=number.extension or None)
+
+
+FIELDS = ["callback_name", "callback_phone", "callback_best_time", "callback_note", "callback_consent"]
+MAX_PHONE_ATTEMPTS = 2
+MAX_NAME_CHARS = 60
+MAX_TIME_CHARS = 60
+MAX_NOTE_CHARS = 500
+# Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
+NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
+NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
+
+
+def clean_name(text: str) -> Optional[str]:
+    name = " ".join((text or "").split())
+    if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name):
+        return None
+    return name
+
+
+def asked(tracker: Tracker, slot: str) -> bool:
+    """Whether the latest message answers this slot's question (not a re-validation)."""
+    return tracker.get_slot("requested_slot") == slot
+
+
+def yes_or_no(tracker: Tracker) -> Optional[str]:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return {"affirm": "yes", "deny": "no"}.get(intent)
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if (tracker.get_slot("callback_phone_attempts") or 0) >= MAX_PHONE_ATTEMPTS:
+            return []  # ends the form; the review gives the centre's number instead
+        return domain_slots
+
+    async def validate_callback_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if answer_digression(dispatcher, tracker):
+            return {"callback_name": None}
+        name = clean_name(str(value))
+        if name is None:
+            dispatcher.utter_message(
+                text=f"Please type just the name the team should ask for, in letters (up to {MAX_NAME_CHARS})."
+            )
+            return {"callback_name": None}
+        return {"callback_name": name}
+
+    async def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if answer_digression(dispatcher, tracker):
+            return {"callback_phone": None}
+        number = parse_phone(str(value))
+        if number:
+            return {"callback_phone": number.stored, "callback_phone_attempts": 0}
+        attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1
+        if attempts < MAX_PHONE_ATTEMPTS:
+            dispatcher.utter_message(
+                text="That doesn't look like a phone number I can use. Please type it with the area code, "
+                "like (619) 555-0123, or with + and the country code, digits only."
+            )
+        return {"callback_phone": None, "callback_phone_attempts": attempts}
+
+    async def validate_callback_best_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if answer_digression(dispatcher, tracker):
+            return {"callback_best_time": None}
+        text = " ".join(str(value).split())
+        if not text or len(text) > MAX_TIME_CHARS or "<" in text or ">" in text:
+            dispatcher.utter_message(text="Please pick morning, afternoon or evening, or type a short time.")
+            return {"callback_best_time": None}
+        return {"callback_best_time": text}
+
+    async def validate_callback_note(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = " ".join(str(value).split())
+        if text.lower().strip(".! ") in NOTHING_TO_ADD or yes_or_no(tracker) == "no":
+            return {"callback_note": "-"}  # answered: nothing to add
+        if len(text) > MAX_NOTE_CHARS:
+            dispatcher.utter_message(text=f"That's a bit long: could you keep it under {MAX_NOTE_CHARS} characters?")
+            return {"callback_note": None}
+        return {"callback_note": text}
+
+    async def validate_callback_consent(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not asked(tracker, "callback_consent"):
+            return {"callback_consent": value}  # kept while another answer is corrected
+        answer = yes_or_no(tracker)
+        if answer is None:
+            if answer_digression(dispatcher, tracker):
+                return {"callback_consent": None}
+            dispatcher.utter_message(text="Please answer yes or no.")
+            return {"callback_consent": None}
+        return {"callback_consent": answer}
+
+
+def reset_events() -> List[EventType]:
+    return [SlotSet(field, None) for field in FIELDS] + [SlotSet("callback_phone_attempts", 0)]
+
+
+def note_of(tracker: Tracker) -> Optional[str]:
+    note = tracker.get_slot("callback_note")
+    return None if note in (None, "-") else note
+
+
+def display_phone(stored: str) -> str:
+    e164, _, extension = stored.partition(";ext=")
+    return PhoneNumber(e164, extension or None).display
+
+
+class ActionCallbackReview(Action):
+    """The summary to confirm, or why nothing will be sent."""
+
+    def name(self) -> Text:
+        return "action_callback_review"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        phone_centre = knowledge.clinic().phone
+        if not tracker.get_slot("callback_phone"):
+            dispatcher.utter_message(
+                text=f"I couldn't read that number, so I haven't saved a request. "
+                f"You can reach our admissions team directly at {phone_centre}."
+            )
+            return reset_events()
+        if tracker.get_slot("callback_consent") != "yes":
+            dispatcher.utter_message(
+                text=f"Okay. I haven't saved anything, and nobody will call you. "
+                f"If you change your mind, ask me again or call {phone_centre}."
+            )
+            return reset_events()
+        lines = [
+            "Here's what I'll send to our admissions team:",
+            f"- Name: {tracker.get_slot('callback_name')}",
+            f"- Phone: {display_phone(tracker.get_slot('callback_phone'))}",
+            f"- Best time: {tracker.get_slot('callback_best_time')}",
+            f"- Note: {note_of(tracker) or 'none'}",
+            "",
+            "Is that right?",
+        ]
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            buttons=[{"title": "Yes, send it", "payload": "/affirm"}, {"title": "Change something", "payload": "/deny"}],
+        )
+        return []
+
+
+class ActionSubmitCallback(Action):
+    """Store the confirmed request; confirm only what the database committed."""
+
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        request = CallbackRequest(
+            conversation_id=tracker.sender_id,
+            name=tracker.get_slot("callback_name"),
+            phone=tracker.get_slot("callback_phone"),
+            best_time=tracker.get_slot("callback_best_time"),
+            consent=tracker.get_slot("callback_consent") == "yes",
+            note=note_of(tracker),
+        )
+        phone_centre = knowledge.clinic().phone
+        try:
+            reference = save_request(request)
+        except (CallbackStoreError, ValueError) as problem:
+            logger.error("Callback request not stored (conversation %s): %s", tracker.sender_id, problem)
+            dispatcher.utter_message(
+                text=f"I'm sorry: I couldn't save your request, so the team has not received it. "
+                f"Please call our admissions team at {phone_centre}."
+            )
+            return []
+        logger.info("Callback request %s stored (conversation %s).", reference, tracker.sender_id)
+        dispatcher.utter_message(
+            text=f"Thank you, {request.name}. Your request is saved; your reference is {reference}. "
+            f"Our admissions team will see it and call you back. "
+            f"If you'd like to talk sooner, call {phone_centre}."
+        )
+        return reset_events()
+
+
+class ActionCallbackChange(Action):
+    """Clear one answer so the form asks it again, then shows the summary again."""
+
+    def name(self) -> Text:
+        return "action_callback_change"
+
+    KEYWORDS = {"name": "callback_name", "phone": "callback_phone", "number": "callback_phone",
+                "time": "callback_best_time", "when": "callback_best_time", "note": "callback_note"}
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        field = next(tracker.get_latest_entity_values("callback_field"), None)
+        if field not in FIELDS:
+            text = (tracker.latest_message.get("text") or "").lower()
+            field = next((slot for word, slot in self.KEYWORDS.items() if word in text), None)
+        if field is None:
+            dispatcher.utter_message(response="utter_callback_what_to_change")
+            return []
+        return [SlotSet(field, None)]
+
+
+class ActionCallbackReset(Action):
+    def name(self) -> Text:
+        return "action_callback_reset"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return reset_events()

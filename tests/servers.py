@@ -118,6 +118,9 @@ class Assistant:
         return f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook"
 
     def start(self) -> "Assistant":
+        from storage.migrate import upgrade
+
+        upgrade(self.database_url)  # as scripts/serve.py does before starting
         self.actions.start()
         self.start_rasa()
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", self.actions.process, 120, self.actions.log)

@@ -40,8 +40,19 @@ def test_conversations_persist_in_postgresql(tmp_path_factory, sender):
                 sqlalchemy.text("SELECT count(*) FROM events WHERE sender_id = :sender AND type_name = 'user'"),
                 {"sender": sender},
             ).scalar()
-        engine.dispose()
         assert count == 2
+        # A callback request goes to the same PostgreSQL database, confirmed only once stored.
+        for message in ("please call me", "Sam Rivera", "(619) 555-0123", "Evening", "Nothing to add", "/affirm"):
+            check_turn(server.say(sender, message))
+        confirmation = check_turn(server.say(sender, "/affirm"))
+        with engine.connect() as connection:
+            row = connection.execute(
+                sqlalchemy.text("SELECT reference, name, phone FROM callback_requests WHERE conversation_id = :sender"),
+                {"sender": sender},
+            ).one()
+        engine.dispose()
+        assert row.reference in confirmation
+        assert (row.name, row.phone) == ("Sam Rivera", "+16195550123")
     finally:
         server.stop()
         postgres.stop()

@@ -1,0 +1,93 @@
+"""The callback form's validation action and the digression answers, on real rasa-sdk trackers."""
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import RESPONSE_ANSWERS
+from actions.callback import MAX_PHONE_ATTEMPTS, ValidateCallbackForm, clean_name
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tracker(requested, text="...", intent="nlu_fallback", confidence=0.3, **slots):
+    return Tracker(
+        sender_id="unit",
+        slots={"requested_slot": requested, **slots},
+        latest_message={"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "callback_form"},
+        latest_action_name="action_listen",
+    )
+
+
+async def validate(slot, value, **kwargs):
+    dispatcher = CollectingDispatcher()
+    method = getattr(ValidateCallbackForm(), f"validate_{slot}")
+    result = await method(value, dispatcher, tracker(slot, text=str(value), **kwargs), {})
+    return result, [m.get("text") or m.get("response") for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("typed, kept", [("  Sam   Rivera ", "Sam Rivera"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith"), ("李雷", "李雷"), ("J. R.", "J. R.")])
+def test_names_are_kept_tidy(typed, kept):
+    assert clean_name(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "42", "<b>Sam</b>", "x" * 61, "Sam_1", "🙂"])
+def test_bad_names_are_refused(typed):
+    assert clean_name(typed) is None
+
+
+async def test_valid_phone_is_stored_normalised_and_resets_the_count():
+    result, messages = await validate("callback_phone", "619.555.0123", callback_phone_attempts=1)
+    assert result == {"callback_phone": "+16195550123", "callback_phone_attempts": 0}
+    assert messages == []
+
+
+async def test_bad_phone_counts_attempts_and_explains_once():
+    result, messages = await validate("callback_phone", "abc")
+    assert result == {"callback_phone": None, "callback_phone_attempts": 1}
+    assert "area code" in messages[0]
+    result, messages = await validate("callback_phone", "abc", callback_phone_attempts=MAX_PHONE_ATTEMPTS - 1)
+    assert result["callback_phone_attempts"] == MAX_PHONE_ATTEMPTS and messages == []
+
+
+async def test_the_form_ends_after_too_many_bad_numbers():
+    form = ValidateCallbackForm()
+    slots = ["callback_name", "callback_phone"]
+    assert await form.required_slots(slots, CollectingDispatcher(), tracker("callback_phone"), {}) == slots
+    spent = tracker("callback_phone", callback_phone_attempts=MAX_PHONE_ATTEMPTS)
+    assert await form.required_slots(slots, CollectingDispatcher(), spent, {}) == []
+
+
+async def test_consent_comes_from_yes_or_no_only():
+    assert (await validate("callback_consent", "sure", intent="affirm", confidence=0.9))[0] == {"callback_consent": "yes"}
+    assert (await validate("callback_consent", "nope", intent="deny", confidence=0.9))[0] == {"callback_consent": "no"}
+    result, messages = await validate("callback_consent", "purple", intent="out_of_scope", confidence=0.5)
+    assert result == {"callback_consent": None} and "yes or no" in messages[0]
+
+
+async def test_nothing_to_add_is_an_answer():
+    assert (await validate("callback_note", "Nothing to add"))[0] == {"callback_note": "-"}
+    assert (await validate("callback_note", "call after 5"))[0] == {"callback_note": "call after 5"}
+
+
+async def test_a_confident_guide_question_is_answered_and_the_slot_asked_again():
+    result, messages = await validate("callback_name", "what coping skills are taught?", intent="ask_coping_skills", confidence=0.95)
+    assert result == {"callback_name": None}
+    assert messages == ["utter_coping_skills"]
+
+
+def test_digression_answers_match_the_rules():
+    pairs = {}
+    for path in (ROOT / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text()).get("rules", []):
+            steps = rule["steps"]
+            if len(steps) >= 2 and "intent" in steps[0] and "action" in steps[1] and "condition" not in rule:
+                pairs.setdefault(steps[0]["intent"], steps[1]["action"])
+    for intent, response in RESPONSE_ANSWERS.items():
+        assert pairs.get(intent) == response, intent

@@ -3,7 +3,6 @@
 A request is stored only after the person confirms the summary, and the bot
 confirms only what the database committed (design.md, invariant 3).
 """
-import json
 import re
 import sqlite3
 import threading

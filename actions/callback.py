@@ -27,6 +27,7 @@ from rasa_sdk.types import DomainDict
 
 import knowledge
 from actions.answers import answer_digression
+from actions.triage import answers_from
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
 
 logger = logging.getLogger(__name__)
@@ -232,6 +233,7 @@ class ActionSubmitCallback(Action):
             best_time=tracker.get_slot("callback_best_time"),
             consent=tracker.get_slot("callback_consent") == "yes",
             note=note_of(tracker),
+            triage=answers_from(tracker),
         )
         phone_centre = knowledge.clinic().phone
         try:

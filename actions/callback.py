@@ -254,26 +254,6 @@ class ActionSubmitCallback(Action):
         return reset_events()
 
 
-class ActionCallbackChange(Action):
-    """Clear one answer so the form asks it again, then shows the summary again."""
-
-    def name(self) -> Text:
-        return "action_callback_change"
-
-    KEYWORDS = {"name": "callback_name", "phone": "callback_phone", "number": "callback_phone",
-                "time": "callback_best_time", "when": "callback_best_time", "note": "callback_note"}
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        field = next(tracker.get_latest_entity_values("callback_field"), None)
-        if field not in FIELDS:
-            text = (tracker.latest_message.get("text") or "").lower()
-            field = next((slot for word, slot in self.KEYWORDS.items() if word in text), None)
-        if field is None:
-            dispatcher.utter_message(response="utter_callback_what_to_change")
-            return []
-        return [SlotSet(field, None)]
-
-
 class ActionCallbackReset(Action):
     def name(self) -> Text:
         return "action_callback_reset"

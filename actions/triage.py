@@ -122,5 +122,8 @@ class ActionTriageOrientation(Action):
         return "action_triage_orientation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=describe(orientation(answers_from(tracker))))
+        dispatcher.utter_message(
+            text=describe(orientation(answers_from(tracker))),
+            buttons=[{"title": "Change an answer", "payload": "/change_answer"}],
+        )
         return []

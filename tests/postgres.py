@@ -11,6 +11,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import List
@@ -26,9 +27,11 @@ def _bin(name: str) -> str:
 
 
 class PostgresServer:
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.data = workdir / "pgdata"
+    def __init__(self) -> None:
+        # A fresh directory directly under /tmp: the postgres user can't enter
+        # pytest's private tmp folders, and a unique name survives parallel runs.
+        self.workdir = Path(tempfile.mkdtemp(prefix="iop-pg-", dir="/tmp"))
+        self.data = self.workdir / "pgdata"
         self.port = free_port()
         self.as_root = os.geteuid() == 0
 
@@ -38,7 +41,6 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> "PostgresServer":
-        self.workdir.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             shutil.chown(self.workdir, "postgres", "postgres")
         self._run([_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync"])

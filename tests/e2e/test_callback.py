@@ -183,3 +183,19 @@ def test_names_and_numbers_never_reach_the_logs(assistant, sender):
     for log in (assistant.actions.log, assistant.rasa.log):
         text = log.read_text()
         assert "Quintessa" not in text and "555-0177" not in text and "5550177" not in text
+
+
+def test_make_callbacks_lists_open_requests(assistant, sender):
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    to_summary(assistant, sender, name="Listed Person")
+    reference = REFERENCE.search(answer(assistant, sender, "/affirm")).group(0)
+    env = {**os.environ, "DATABASE_URL": assistant.database_url, "PYTHONPATH": str(ROOT)}
+    output = subprocess.run(
+        [sys.executable, "-m", "storage.callbacks"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert reference in output and "Listed Person" in output and "+16195550123" in output

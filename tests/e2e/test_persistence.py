@@ -1,6 +1,5 @@
 """Conversations are stored in the SQL tracker store and survive a server restart."""
 import sqlite3
-from pathlib import Path
 
 from tests.e2e.turns import check_turn
 
@@ -26,7 +25,7 @@ def test_conversations_persist_in_postgresql(tmp_path_factory, sender):
     from tests.servers import Assistant
 
     workdir = tmp_path_factory.mktemp("postgres-assistant")
-    postgres = PostgresServer(Path("/tmp") / f"iop-pg-{workdir.name}").start()
+    postgres = PostgresServer().start()
     server = Assistant(workdir, postgres.url)
     try:
         server.start()

@@ -83,3 +83,14 @@ def test_triage_answers_are_stored_with_the_callback_request(assistant, sender):
         "for_whom": "someone_else", "withdrawal": "no", "safe_home": "yes",
         "can_attend": "yes", "mental_health": "unsure", "prior_treatment": "no",
     }
+
+
+def test_correcting_an_earlier_answer_changes_the_orientation(assistant, sender):
+    reply = answer(assistant, sender, "I think I need help", "For me", "no", "no", "no", "no", "no")
+    assert "residential treatment" in text_of(reply)
+    change = next(b["payload"] for b in buttons(reply) if b["title"] == "Change an answer")
+    reply = answer(assistant, sender, change)
+    home = next(b["payload"] for b in buttons(reply) if b["title"] == "A safe home")
+    assert "safe, supportive home" in text_of(answer(assistant, sender, home))
+    text = text_of(answer(assistant, sender, "yes"))
+    assert "outpatient" in text and "residential" not in text

@@ -6,7 +6,6 @@ import os
 import re
 import stat
 import threading
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -33,7 +32,7 @@ def request(conversation="conv-1", **changes) -> CallbackRequest:
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    server = PostgresServer(Path("/tmp") / f"iop-pg-callbacks-{os.getpid()}").start()
+    server = PostgresServer().start()
     yield server.url
     callbacks._engines.pop(server.url, None)
     server.stop()
@@ -140,7 +139,7 @@ def test_a_database_that_refuses_the_write_raises(tmp_path):
 
 
 def test_a_stopped_postgresql_raises(tmp_path):
-    server = PostgresServer(Path("/tmp") / f"iop-pg-stopped-{os.getpid()}").start()
+    server = PostgresServer().start()
     upgrade(server.url)
     server.stop()
     try:

@@ -199,3 +199,9 @@ def test_make_callbacks_lists_open_requests(assistant, sender):
         [sys.executable, "-m", "storage.callbacks"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout
     assert reference in output and "Listed Person" in output and "+16195550123" in output
+
+
+def test_an_empty_answer_loses_nothing(assistant, sender):
+    answer(assistant, sender, "please call me")
+    assert "empty" in answer(assistant, sender, "   ")
+    assert "phone number" in answer(assistant, sender, "Robin")

@@ -114,16 +114,20 @@ def error_reply() -> str:
 
 
 async def action_server_is_up(request: Request) -> bool:
-    """Whether the action server the agent uses answers its health check."""
+    """Whether the action server the agent uses answers its health check (a loopback GET)."""
     agent = getattr(request.app.ctx, "agent", None)
     endpoint = getattr(agent, "action_endpoint", None)
     if endpoint is None or not endpoint.url:
         return True
     health = endpoint.url.rsplit("/webhook", 1)[0] + "/health"
+    # One connection pool per server process, made in the server's event loop.
+    session = getattr(request.app.ctx, "health_session", None)
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
+        request.app.ctx.health_session = session
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-            async with session.get(health) as reply:
-                return reply.status == 200
+        async with session.get(health) as reply:
+            return reply.status == 200
     except (aiohttp.ClientError, asyncio.TimeoutError):
         return False
 

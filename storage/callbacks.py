@@ -23,8 +23,7 @@ from storage import database_url
 
 metadata = sa.MetaData()
 
-OPEN = "new"
-STATUSES = (OPEN, "contacted", "closed")
+OPEN = "new"  # then "contacted", then "closed" (the staff app moves them on)
 
 callback_requests = sa.Table(
     "callback_requests",

@@ -12,11 +12,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from scripts.serve import wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -50,16 +51,11 @@ def _env(extra: Dict[str, str]) -> Dict[str, str]:
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited ({process.returncode}); see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} not up after {timeout} s; see {log}")
+    """scripts/serve.py's readiness wait, with the server's log when it fails."""
+    try:
+        wait_until_up(url, process, timeout)
+    except RuntimeError as problem:
+        raise RuntimeError(f"{problem}; see {log}:\n{log.read_text()[-3000:]}") from None
 
 
 class Server:

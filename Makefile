@@ -46,12 +46,16 @@ run: setup
 shell: setup
 	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) scripts/serve.py --model "$$model" --chat
 
-# System packages the tests need (PostgreSQL for the persistence tests), from
-# Debian's archive. Skipped when present; as a non-root user, install them first.
+# System packages the tests need, from Debian's archive: PostgreSQL (the
+# persistence tests) and Chromium (the browser tests, driven by Playwright).
+# Skipped when present; as a non-root user, install them first.
 system-packages:
-	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "Installing PostgreSQL (Debian package) for the tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	@missing=""; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing (Debian packages) for the tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 test: setup system-packages

@@ -20,10 +20,7 @@ def crisis_reply() -> Dict[str, Any]:
     lines = [intro, ""]
     lines += [f"- **{resource.action}**: {resource.label}." for resource in resources]
     lines += ["", outro]
-    links = [
-        {key: value for key, value in vars(resource).items() if value is not None}
-        for resource in resources
-    ]
+    links = [resource.as_dict() for resource in resources]
     return {"text": "\n".join(lines), "custom": {"crisis": True, "resources": links}}
 
 

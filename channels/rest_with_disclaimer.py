@@ -6,8 +6,11 @@ turn is known (design.md, invariants 1 and 5):
 * the turn's last message ends with the not-medical-advice disclaimer
   (knowledge/disclaimer.yml). Responses, custom actions, fallbacks, forms and
   errors all pass through here, so none can leave it out, and it is added
-  once per turn rather than under every bubble. The website widget and the
-  Telegram bridge talk to this endpoint; `make shell` does too.
+  once per turn rather than under every bubble. That message also carries
+  the disclaimer in a `disclaimer` field, so a rich client (the website
+  widget) can show it as small print; plain clients just show the text. The
+  website widget and the Telegram bridge talk to this endpoint; `make shell`
+  does too.
 * bad requests get a 400 with a reason (malformed JSON, no sender, a message
   that isn't text) instead of Rasa's 500, and text is cleaned of control
   characters; an empty message gets a gentle prompt without reaching Rasa.
@@ -148,7 +151,9 @@ def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[
     if last.get("text"):
         last["text"] = f"{last['text']}\n\n{disclaimer}"
     else:
-        merged.append(bot_message(recipient_id, disclaimer))
+        last = bot_message(recipient_id, disclaimer)
+        merged.append(last)
+    last["disclaimer"] = disclaimer
     return merged
 
 

@@ -68,6 +68,10 @@ class CrisisResource:
     sms: Optional[str] = None
     url: Optional[str] = None
 
+    def as_dict(self) -> Dict[str, str]:
+        """The fields a client needs for tap-to-call/text links (unset ones left out)."""
+        return {key: value for key, value in vars(self).items() if value is not None}
+
 
 @functools.lru_cache(maxsize=None)
 def clinic() -> Clinic:

@@ -4,8 +4,14 @@ Used by `make run` (foreground until Ctrl-C or SIGTERM) and `make shell`
 (then a terminal chat). Each server runs in its own process group, and
 Ctrl-C or SIGTERM stops every group it started before this script exits.
 
+`make run` also serves the demo website with the chat widget (demo_site/).
+
 Environment: RASA_PORT (5005), RASA_INTERFACE (127.0.0.1), ACTIONS_PORT (5055),
-DATABASE_URL (see storage/), MODEL (path of the model to serve).
+DATABASE_URL (see storage/), MODEL (path of the model to serve), SITE_PORT
+(8000, the demo website), ASSISTANT_PUBLIC_URL (the Rasa server as browsers
+reach it; http://localhost:RASA_PORT), WIDGET_ORIGINS (space-separated origins
+of the sites that embed the widget, allowed by the Rasa server's CORS; the
+demo website's by default).
 """
 from __future__ import annotations
 
@@ -67,6 +73,12 @@ def endpoints_for(actions_port: str) -> str:
     return str(copy)
 
 
+def widget_origins(site_port: str) -> List[str]:
+    """The web origins allowed to call the Rasa server from a browser (never `*`)."""
+    configured = os.environ.get("WIDGET_ORIGINS", "").split()
+    return configured or [f"http://localhost:{site_port}", f"http://127.0.0.1:{site_port}"]
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("MODEL"), required=not os.environ.get("MODEL"))
@@ -76,6 +88,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     rasa_port = os.environ.get("RASA_PORT", "5005")
     actions_port = os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT)
     interface = os.environ.get("RASA_INTERFACE", "127.0.0.1")
+    site_port = os.environ.get("SITE_PORT", "8000")
+    public_url = os.environ.get("ASSISTANT_PUBLIC_URL", f"http://localhost:{rasa_port}")
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -112,11 +126,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                 "--port", rasa_port,
                 "--credentials", "credentials.yml",
                 "--endpoints", endpoints,
+                "--cors", *widget_origins(site_port),
             ],
             env,
             logs["rasa"],
         )
         processes.append(rasa)
+        if not args.chat:
+            site = start(
+                [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url],
+                env,
+            )
+            processes.append(site)
+            wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, 300)
         url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
@@ -127,6 +149,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         print(
             "\nThe assistant is ready.\n"
+            f"  Website with the chat widget:  http://localhost:{site_port}\n"
             f"  Chat in a terminal:  make shell   (or POST JSON to {url})\n"
             f"  Example: curl -s {url} -H 'Content-Type: application/json' "
             "-d '{\"sender\": \"me\", \"message\": \"What is IOP?\"}'\n"

@@ -15,7 +15,7 @@ import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from scripts.serve import wait_until_up
 
@@ -82,7 +82,9 @@ class Server:
 class Assistant:
     """The action server and the Rasa server, started together."""
 
-    def __init__(self, workdir: Path, database_url: str, model: Optional[str] = None) -> None:
+    def __init__(
+        self, workdir: Path, database_url: str, model: Optional[str] = None, cors_origins: Sequence[str] = ()
+    ) -> None:
         self.workdir = workdir
         self.database_url = database_url
         self.model = model or model_path()
@@ -104,6 +106,7 @@ class Assistant:
                 str(BIN / "rasa"), "run", "--model", self.model,
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(self.endpoints),
+                *(["--cors", *cors_origins] if cors_origins else []),
             ],
             env,
             workdir / "rasa.log",

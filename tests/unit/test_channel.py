@@ -49,6 +49,9 @@ def test_disclaimer_ends_the_last_message_only():
     turn = finish_turn([{"recipient_id": "me", "text": "one"}, {"recipient_id": "me", "text": "two"}], "me")
     assert turn[0]["text"] == "one"
     assert turn[1]["text"] == f"two\n\n{DISCLAIMER}"
+    # Marked, so that the widget can show it as small print under the turn.
+    assert "disclaimer" not in turn[0]
+    assert turn[1]["disclaimer"] == DISCLAIMER
 
 
 def test_a_payload_joins_its_message_and_the_disclaimer_still_ends_the_turn():

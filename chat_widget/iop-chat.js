@@ -1,0 +1,546 @@
+/*
+ * The centre's chat widget: one <script> tag on any page.
+ *
+ *   <script src="https://chat.example.org/widget/iop-chat.js" defer
+ *           data-server-url="https://chat.example.org"
+ *           data-title="Questions about treatment?"
+ *           data-primary-color="#1f5f8b"
+ *           data-opening-message="Hi! Ask me about our programs."
+ *           data-position="right"></script>
+ *
+ * It talks to the Rasa server's REST channel (channels/rest_with_disclaimer.py),
+ * which ends every turn with the not-medical-advice disclaimer and marks it,
+ * so that it shows as small print here. Facts the widget needs while the
+ * assistant is unreachable (the centre's phone, the crisis lines) come from
+ * config.json beside this script, rendered from knowledge/ by the server that
+ * serves it: the widget hard-codes none of them.
+ *
+ * Safety rules kept throughout: no text, from the visitor or the bot, is ever
+ * parsed as HTML (everything is built with createElement/textContent), and
+ * link targets are limited to http(s), tel, sms and mailto.
+ *
+ * No dependencies, no build step: plain ES2017 that current browsers run.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__iopChatLoaded) return;
+  window.__iopChatLoaded = true;
+
+  var ASSET_BASE = new URL(".", script.src).href;
+  var SETTINGS = readSettings(script.dataset);
+  var STORAGE_KEY = "iop-chat:v1:" + SETTINGS.serverUrl;
+  var REQUEST_TIMEOUT_MS = 30000;
+  var MAX_MESSAGE_CHARS = 4000;
+  var LINK_PROTOCOLS = ["http:", "https:", "tel:", "sms:", "mailto:"];
+
+  function readSettings(data) {
+    var serverUrl = (data.serverUrl || "").replace(/\/+$/, "");
+    return {
+      serverUrl: serverUrl,
+      webhook: serverUrl + "/webhooks/rest/webhook",
+      title: data.title || "Questions about treatment?",
+      color: /^#[0-9a-f]{6}$/i.test(data.primaryColor || "") ? data.primaryColor : "#1f5f8b",
+      opening:
+        data.openingMessage ||
+        "Hi! I can explain the levels of care and what an intensive outpatient program (IOP) involves, or ask our admissions team to call you.",
+      position: data.position === "left" ? "left" : "right",
+      // sessionStorage (default): the conversation survives reloads and moving
+      // between pages, and is gone when the tab closes, which matters on a
+      // shared family computer. "local" keeps it across tabs and restarts.
+      storage: data.storage === "local" ? "local" : "session",
+    };
+  }
+
+  // ---------------------------------------------------------------- state --
+
+  var store = pickStorage(SETTINGS.storage);
+  var state = loadState();
+  var config = { clinic: null, crisis: [], disclaimer: "" };
+  var queue = Promise.resolve();
+  var ui = { nodes: [] };
+
+  function pickStorage(kind) {
+    try {
+      var candidate = kind === "local" ? window.localStorage : window.sessionStorage;
+      candidate.setItem("iop-chat:probe", "1");
+      candidate.removeItem("iop-chat:probe");
+      return candidate;
+    } catch (blocked) {
+      return null; // storage disabled: the widget still works, for this page only
+    }
+  }
+
+  function newSenderId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes); // unguessable: it is the key to the conversation
+    return "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function freshState() {
+    return { sender: newSenderId(), open: false, draft: "", entries: [] };
+  }
+
+  function loadState() {
+    try {
+      var saved = store && JSON.parse(store.getItem(STORAGE_KEY));
+      if (saved && typeof saved.sender === "string" && Array.isArray(saved.entries)) return saved;
+    } catch (corrupt) { /* start again below */ }
+    return freshState();
+  }
+
+  function saveState() {
+    if (!store) return;
+    try { store.setItem(STORAGE_KEY, JSON.stringify(state)); } catch (full) { /* keep going in memory */ }
+  }
+
+  // An entry is one thing in the transcript:
+  //   {kind: "user", text, status: "sent" | "sending" | "failed"}
+  //   {kind: "bot", messages: [...Rasa messages], disclaimer, chosen: payload or null}
+  //   {kind: "opening"}    the opening message, written by the widget itself
+
+  // ------------------------------------------------------------ rendering --
+
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      var value = attributes[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "text") node.textContent = value;
+      else if (name === "className") node.className = value;
+      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function safeHref(href) {
+    try {
+      var url = new URL(href, window.location.href);
+      return LINK_PROTOCOLS.indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (invalid) {
+      return null;
+    }
+  }
+
+  function link(href, label, extra) {
+    var target = safeHref(href);
+    if (!target) return document.createTextNode(label);
+    var external = /^https?:/.test(target);
+    return el("a", Object.assign({
+      href: target,
+      target: external ? "_blank" : null,
+      rel: external ? "noopener noreferrer" : null,
+      text: label,
+    }, extra || {}));
+  }
+
+  // Inline markdown: **bold**, [label](url), bare https:// links, and the
+  // centre's phone number as a tap-to-call link. Everything else is text.
+  function inline(text) {
+    var fragment = document.createDocumentFragment();
+    var patterns = [/\*\*([^*]+)\*\*/, /\[([^\]]+)\]\(([^)\s]+)\)/, /https?:\/\/[^\s<>"')]+[^\s<>"').,;:!?]/];
+    var phone = config.clinic && config.clinic.phone;
+    var rest = text;
+    while (rest) {
+      var best = null;
+      patterns.forEach(function (pattern, index) {
+        var match = pattern.exec(rest);
+        if (match && (!best || match.index < best.match.index)) best = { match: match, type: index };
+      });
+      var phoneAt = phone ? rest.indexOf(phone) : -1;
+      if (phoneAt >= 0 && (!best || phoneAt < best.match.index)) {
+        fragment.appendChild(document.createTextNode(rest.slice(0, phoneAt)));
+        fragment.appendChild(link("tel:" + config.clinic.phone_e164, phone));
+        rest = rest.slice(phoneAt + phone.length);
+        continue;
+      }
+      if (!best) break;
+      var match = best.match;
+      fragment.appendChild(document.createTextNode(rest.slice(0, match.index)));
+      if (best.type === 0) fragment.appendChild(el("strong", {}, [inline(match[1])]));
+      else if (best.type === 1) fragment.appendChild(link(match[2], match[1]));
+      else fragment.appendChild(link(match[0], match[0]));
+      rest = rest.slice(match.index + match[0].length);
+    }
+    if (rest) fragment.appendChild(document.createTextNode(rest));
+    return fragment;
+  }
+
+  // Block markdown: paragraphs, line breaks, "- " and "1. " lists.
+  function markdown(text) {
+    var fragment = document.createDocumentFragment();
+    text.split(/\n{2,}/).forEach(function (block) {
+      var list = null;
+      var paragraph = null;
+      block.split("\n").forEach(function (line) {
+        var bullet = /^\s*[-*\u2022]\s+(.*)$/.exec(line);
+        var numbered = /^\s*\d+[.)]\s+(.*)$/.exec(line);
+        var item = bullet || numbered;
+        if (item) {
+          var tag = bullet ? "ul" : "ol";
+          if (!list || list.tagName.toLowerCase() !== tag) {
+            list = el(tag);
+            fragment.appendChild(list);
+          }
+          list.appendChild(el("li", {}, [inline(item[1])]));
+          paragraph = null;
+          return;
+        }
+        list = null;
+        if (!line.trim()) return;
+        if (paragraph) paragraph.appendChild(el("br"));
+        else {
+          paragraph = el("p");
+          fragment.appendChild(paragraph);
+        }
+        paragraph.appendChild(inline(line));
+      });
+    });
+    return fragment;
+  }
+
+  function crisisLinks(resources) {
+    var items = [];
+    (resources || []).forEach(function (resource) {
+      if (resource.tel) items.push(link("tel:" + resource.tel, "Call " + resource.number, { "aria-label": "Call " + resource.number + ": " + resource.label }));
+      if (resource.sms) items.push(link("sms:" + resource.sms, "Text " + resource.number, { "aria-label": "Text " + resource.number + ": " + resource.label }));
+      if (resource.url) items.push(link(resource.url, "Chat at " + resource.url.replace(/^https?:\/\//, "").replace(/\/$/, "")));
+    });
+    return el("div", { className: "iop-crisis-actions" }, items);
+  }
+
+  function withoutDisclaimer(message, disclaimer) {
+    var text = message.text || "";
+    if (disclaimer && text.slice(-disclaimer.length) === disclaimer) {
+      text = text.slice(0, -disclaimer.length).replace(/\s+$/, "");
+    }
+    return text;
+  }
+
+  function renderBotEntry(entry) {
+    var crisis = entry.messages.filter(function (m) { return m.custom && m.custom.crisis === true; })[0];
+    var nodes = crisis ? [renderCrisis(entry, crisis.custom.resources)] : [];
+    entry.messages.forEach(function (message) {
+      var text = withoutDisclaimer(message, entry.disclaimer);
+      if (!crisis && (text || message.image)) {
+        nodes.push(el("div", { className: "iop-bubble iop-bot" }, [
+          el("span", { className: "iop-visually-hidden", text: "Assistant: " }),
+          text ? markdown(text) : null,
+          message.image ? link(message.image, "Open the image") : null,
+        ]));
+      }
+      if (message.buttons && message.buttons.length) nodes.push(renderButtons(message.buttons, entry));
+    });
+    if (entry.disclaimer) nodes.push(el("p", { className: "iop-disclaimer", text: entry.disclaimer }));
+    return el("div", { className: "iop-turn" }, nodes);
+  }
+
+  // A crisis reply arrives as several messages (Rasa splits paragraphs); it
+  // is shown as one urgent card, with the numbers as tap-to-call/text links.
+  function renderCrisis(entry, resources) {
+    var children = [
+      el("span", { className: "iop-visually-hidden", text: "Assistant, urgent: " }),
+      el("strong", { className: "iop-crisis-title", text: "Help is available now" }),
+    ];
+    entry.messages.forEach(function (message) {
+      var text = withoutDisclaimer(message, entry.disclaimer);
+      if (text) children.push(markdown(text));
+    });
+    children.push(crisisLinks(resources));
+    return el("div", { className: "iop-bubble iop-bot iop-crisis" }, children);
+  }
+
+  // Quick replies work once, on the latest turn only; refreshButtons() keeps
+  // them in step with the state without rebuilding (and re-announcing) the turn.
+  function renderButtons(buttons, entry) {
+    return el("div", { className: "iop-quick-replies", role: "group", "aria-label": "Suggested replies" },
+      buttons.map(function (button) {
+        var node = el("button", {
+          type: "button",
+          className: "iop-quick-reply",
+          text: button.title,
+          onclick: function () {
+            if (entry.chosen !== null && entry.chosen !== undefined) return;
+            entry.chosen = button.payload;
+            send(button.payload, button.title);
+            ui.input.focus(); // the pressed button is now disabled: keep keyboard users in the conversation
+          },
+        });
+        node.iopPayload = button.payload;
+        return node;
+      }));
+  }
+
+  function refreshButtons() {
+    state.entries.forEach(function (entry, index) {
+      if (entry.kind !== "bot" || !ui.nodes[index]) return;
+      var answered = entry.chosen !== null && entry.chosen !== undefined;
+      var latest = index === state.entries.length - 1;
+      ui.nodes[index].node.querySelectorAll(".iop-quick-reply").forEach(function (button) {
+        var chosen = answered && button.iopPayload === entry.chosen;
+        button.disabled = answered || !latest;
+        button.classList.toggle("iop-chosen", chosen);
+        if (chosen) button.setAttribute("aria-pressed", "true");
+        else button.removeAttribute("aria-pressed");
+      });
+    });
+  }
+
+  function renderUserEntry(entry, index) {
+    var children = [el("span", { className: "iop-visually-hidden", text: "You: " }), document.createTextNode(entry.text)];
+    var bubble = el("div", { className: "iop-bubble iop-user" + (entry.status === "failed" ? " iop-failed" : "") }, children);
+    if (entry.status !== "failed") return bubble;
+    return el("div", { className: "iop-turn" }, [bubble, renderOffline(index)]);
+  }
+
+  function renderOffline(index) {
+    var clinic = config.clinic;
+    var lifeline = config.crisis.filter(function (r) { return r.id === "lifeline"; })[0];
+    var emergency = config.crisis.filter(function (r) { return r.id === "emergency"; })[0];
+    var parts = [el("strong", { text: "Not sent: the assistant can't be reached right now." }), " "];
+    if (clinic) parts.push("Please try again, or call our admissions team at ", link("tel:" + clinic.phone_e164, clinic.phone), ". ");
+    else parts.push("Please try again in a moment. ");
+    if (lifeline && emergency) {
+      parts.push("If you are in crisis, call or text ", link("tel:" + lifeline.tel, lifeline.number),
+        "; in an emergency, call ", link("tel:" + emergency.tel, emergency.number), ".");
+    }
+    return el("div", { className: "iop-offline", role: "alert" }, [
+      el("p", {}, parts),
+      el("button", { type: "button", className: "iop-retry", text: "Try again", onclick: function () { retry(index); } }),
+    ]);
+  }
+
+  function renderOpening() {
+    return el("div", { className: "iop-turn" }, [
+      el("div", { className: "iop-bubble iop-bot" }, [el("span", { className: "iop-visually-hidden", text: "Assistant: " }), markdown(SETTINGS.opening)]),
+      config.disclaimer ? el("p", { className: "iop-disclaimer", text: config.disclaimer }) : null,
+    ]);
+  }
+
+  function renderEntry(entry, index) {
+    if (entry.kind === "user") return renderUserEntry(entry, index);
+    if (entry.kind === "bot") return renderBotEntry(entry, index);
+    return renderOpening();
+  }
+
+  // What an entry looks like; a node is rebuilt only when this changes, so
+  // the live region announces new messages and not the whole transcript.
+  function entryKey(entry) {
+    if (entry.kind === "user") return "user:" + (entry.status === "failed" ? "failed:" : "") + entry.text;
+    return entry.kind;
+  }
+
+  function renderLog() {
+    state.entries.forEach(function (entry, index) {
+      var key = entryKey(entry);
+      var current = ui.nodes[index];
+      if (current && current.key === key) return;
+      var node = renderEntry(entry, index);
+      if (current) ui.log.replaceChild(node, current.node);
+      else ui.log.appendChild(node);
+      ui.nodes[index] = { key: key, node: node };
+    });
+    ui.nodes.splice(state.entries.length).forEach(function (gone) { gone.node.remove(); });
+    state.entries.forEach(function (entry, index) {
+      if (entry.kind === "user" && ui.nodes[index]) {
+        ui.nodes[index].node.classList.toggle("iop-pending", entry.status === "sending");
+      }
+    });
+    refreshButtons();
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  // ------------------------------------------------------------- talking --
+
+  function postToAssistant(message) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    return fetch(SETTINGS.webhook, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, message: message, input_channel: "website" }),
+      signal: controller.signal,
+      credentials: "omit",
+    }).then(function (reply) {
+      if (!reply.ok) throw new Error("HTTP " + reply.status);
+      return reply.json();
+    }).finally(function () { clearTimeout(timer); });
+  }
+
+  function deliver(entry, payload) {
+    entry.status = "sending";
+    saveState();
+    renderLog();
+    setTyping(true);
+    return postToAssistant(payload).then(function (messages) {
+      entry.status = "sent";
+      var list = Array.isArray(messages) ? messages : [];
+      var marked = list.filter(function (m) { return m.disclaimer; })[0];
+      state.entries.push({ kind: "bot", messages: list, disclaimer: marked ? marked.disclaimer : "", chosen: null });
+    }, function () {
+      entry.status = "failed";
+    }).then(function () {
+      setTyping(false);
+      saveState();
+      renderLog();
+    });
+  }
+
+  // Messages go out one at a time, in order: a reply belongs to its message.
+  function send(payload, shownText) {
+    var entry = { kind: "user", text: shownText || payload, payload: payload, status: "sending" };
+    state.entries.push(entry);
+    queue = queue.then(function () { return deliver(entry, payload); });
+    return queue;
+  }
+
+  function retry(index) {
+    var entry = state.entries[index];
+    if (!entry || entry.status !== "failed") return;
+    queue = queue.then(function () { return deliver(entry, entry.payload || entry.text); });
+  }
+
+  function setTyping(on) {
+    ui.typing.hidden = !on;
+    ui.panel.setAttribute("aria-busy", on ? "true" : "false");
+    if (on) ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function submitDraft() {
+    var text = ui.input.value.trim();
+    if (!text) return;
+    ui.input.value = "";
+    state.draft = "";
+    send(text.slice(0, MAX_MESSAGE_CHARS));
+  }
+
+  function startOver() {
+    var wasOpen = state.open;
+    state = freshState();
+    state.open = wasOpen;
+    state.entries.push({ kind: "opening" });
+    saveState();
+    renderLog();
+    ui.input.value = "";
+    ui.input.focus();
+  }
+
+  // ------------------------------------------------------------ the shell --
+
+  function setOpen(open, options) {
+    state.open = open;
+    if (open && !state.entries.length) state.entries.push({ kind: "opening" });
+    saveState();
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      renderLog();
+      if (!options || options.focus !== false) ui.input.focus();
+    } else if (!options || options.focus !== false) {
+      ui.launcher.focus();
+    }
+  }
+
+  // White or near-black text on the configured colour, whichever contrasts
+  // more: one of them always passes WCAG AA (4.5:1) for normal text.
+  function readableOn(hex) {
+    function channel(i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    }
+    var luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    return (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) ? "#ffffff" : "#111111";
+  }
+
+  function build() {
+    var host = el("div", { id: "iop-chat", className: "iop-chat-host" });
+    var root = host.attachShadow({ mode: "open" });
+    host.style.setProperty("--iop-primary", SETTINGS.color);
+    host.style.setProperty("--iop-on-primary", readableOn(SETTINGS.color));
+
+    var stylesheet = el("link", { rel: "stylesheet", href: ASSET_BASE + "iop-chat.css" });
+    var titleId = "iop-chat-title";
+    ui.launcher = el("button", {
+      type: "button",
+      className: "iop-launcher iop-" + SETTINGS.position,
+      "aria-expanded": "false",
+      "aria-controls": "iop-chat-panel",
+      "aria-label": "Open chat: " + SETTINGS.title,
+      onclick: function () { setOpen(ui.panel.hidden); },
+    }, [el("span", { className: "iop-launcher-icon", "aria-hidden": "true", text: "\uD83D\uDCAC" }), el("span", { className: "iop-launcher-text", text: "Chat" })]);
+
+    ui.log = el("div", { className: "iop-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation", tabindex: "0" });
+    ui.typing = el("div", { className: "iop-typing", role: "status", hidden: true }, [
+      el("span", { className: "iop-visually-hidden", text: "The assistant is typing" }),
+      el("span", { className: "iop-dot", "aria-hidden": "true" }), el("span", { className: "iop-dot", "aria-hidden": "true" }), el("span", { className: "iop-dot", "aria-hidden": "true" }),
+    ]);
+    ui.input = el("textarea", {
+      id: "iop-chat-input", className: "iop-input", rows: "1", maxlength: String(MAX_MESSAGE_CHARS),
+      placeholder: "Type your question", "aria-label": "Your message", autocomplete: "off",
+      onkeydown: function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          submitDraft();
+        }
+      },
+      oninput: function () { state.draft = ui.input.value; saveState(); },
+    });
+    ui.input.value = state.draft || "";
+    var form = el("form", { className: "iop-composer", onsubmit: function (event) { event.preventDefault(); submitDraft(); } }, [
+      ui.input,
+      el("button", { type: "submit", className: "iop-send", "aria-label": "Send", text: "Send" }),
+    ]);
+    ui.panel = el("section", {
+      id: "iop-chat-panel", className: "iop-panel iop-" + SETTINGS.position, role: "dialog",
+      "aria-labelledby": titleId, hidden: true,
+      onkeydown: function (event) { if (event.key === "Escape") { event.stopPropagation(); setOpen(false); } },
+    }, [
+      el("header", { className: "iop-header" }, [
+        el("h2", { id: titleId, className: "iop-title", text: SETTINGS.title }),
+        el("button", { type: "button", className: "iop-start-over", text: "Start over", "aria-label": "Start over: a new conversation", onclick: startOver }),
+        el("button", { type: "button", className: "iop-close", "aria-label": "Close chat", onclick: function () { setOpen(false); } }, [el("span", { "aria-hidden": "true", text: "\u00D7" })]),
+      ]),
+      ui.log,
+      ui.typing,
+      form,
+    ]);
+    var shell = el("div", { className: "iop-shell", hidden: true }, [ui.launcher, ui.panel]);
+    // Shown once the stylesheet is in, so the page never flashes raw markup.
+    stylesheet.addEventListener("load", function () { shell.hidden = false; });
+    stylesheet.addEventListener("error", function () { shell.hidden = false; });
+    root.appendChild(stylesheet);
+    root.appendChild(shell);
+    document.body.appendChild(host);
+  }
+
+  function loadConfig() {
+    return fetch(ASSET_BASE + "config.json", { credentials: "omit" })
+      .then(function (reply) { return reply.ok ? reply.json() : null; })
+      .then(function (loaded) { if (loaded) config = loaded; })
+      .catch(function () { /* the widget works without it, with less help when offline */ });
+  }
+
+  function start() {
+    if (!SETTINGS.serverUrl) {
+      console.error("iop-chat: the script tag needs data-server-url (the assistant's address).");
+      return;
+    }
+    build();
+    loadConfig().then(function () {
+      // Messages that were on their way when the visitor left the page never
+      // got an answer here: offer them again rather than lose them.
+      state.entries.forEach(function (entry) { if (entry.status === "sending") entry.status = "failed"; });
+      if (state.open) setOpen(true, { focus: false });
+      else renderLog();
+      ui.panel.dataset.ready = "true";
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,61 @@
+"""What a visitor does with the widget, in Playwright terms.
+
+Locators use roles and labels, as a screen reader would find the controls;
+Playwright's CSS and role selectors see inside the widget's (open) shadow root.
+"""
+from playwright.sync_api import Page, expect
+
+import knowledge
+
+DISCLAIMER = knowledge.disclaimer()
+
+
+def launcher(page: Page):
+    return page.get_by_role("button", name="Open chat")
+
+
+def panel(page: Page):
+    return page.get_by_role("dialog", name="Questions about treatment?")
+
+
+def message_box(page: Page):
+    return page.get_by_role("textbox", name="Your message")
+
+
+def log(page: Page):
+    return page.get_by_role("log", name="Conversation")
+
+
+def open_widget(page: Page, url: str) -> None:
+    page.goto(url)
+    launcher(page).click()
+    expect(panel(page)).to_be_visible()
+    expect(log(page).locator(".iop-disclaimer")).to_have_count(1)  # the opening message's small print
+
+
+def turns_answered(page: Page) -> int:
+    """Bot turns on screen: each ends with exactly one disclaimer line."""
+    return log(page).locator(".iop-disclaimer").count()
+
+
+def ask(page: Page, text: str) -> str:
+    """Type a message, send it with Enter, wait for the reply; the reply turn's text."""
+    before = turns_answered(page)
+    message_box(page).fill(text)
+    message_box(page).press("Enter")
+    return wait_for_reply(page, before)
+
+
+def wait_for_reply(page: Page, before: int) -> str:
+    expect(log(page).locator(".iop-disclaimer")).to_have_count(before + 1)
+    return last_turn(page).inner_text()
+
+
+def last_turn(page: Page):
+    return log(page).locator(".iop-turn").last
+
+
+def sender_id(page: Page) -> str:
+    return page.evaluate(
+        "() => JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage).find(k => k.startsWith('iop-chat:v1:')))).sender"
+    )

@@ -38,6 +38,30 @@ def test_a_question_gets_its_answer_with_the_disclaimer_as_small_print(page, sit
     assert page.errors == [], "no script errors and no Content-Security-Policy violations"
 
 
+def test_a_typing_indicator_shows_while_the_reply_is_on_its_way(page, site):
+    open_widget(page, site)
+    # Watch the indicator from inside the page: the reply may take only a few milliseconds.
+    page.evaluate("""() => {
+      const typing = document.querySelector('#iop-chat').shadowRoot.querySelector('[role=status]');
+      window.typingSeen = false;
+      new MutationObserver(() => { if (!typing.hidden) window.typingSeen = true; })
+        .observe(typing, {attributes: true, attributeFilter: ['hidden']});
+    }""")
+    ask(page, "what is outpatient treatment?")
+    assert page.evaluate("() => window.typingSeen")
+    expect(page.get_by_role("status")).to_be_hidden()
+
+
+def test_links_and_lists_from_the_bot_are_rendered(page, site):
+    open_widget(page, site)
+    ask(page, "how do I reach your admissions team?")
+    phone = last_turn(page).get_by_role("link", name=PHONE)
+    expect(phone.first).to_have_attribute("href", "tel:" + knowledge.clinic().phone_e164)
+    ask(page, "what are the levels of care?")
+    expect(last_turn(page).locator(".iop-bubble li")).to_have_count(len(knowledge.levels()))
+    expect(last_turn(page).locator(".iop-bubble li strong").first).to_have_text(knowledge.levels()[0].name)
+
+
 def test_a_quick_reply_is_sent_as_the_visitors_message_and_then_disabled(page, site):
     open_widget(page, site)
     ask(page, "what can you help me with?")
@@ -53,6 +77,7 @@ def test_a_quick_reply_is_sent_as_the_visitors_message_and_then_disabled(page, s
     # The other buttons of that turn are spent too.
     for other in offer.get_by_role("button").all():
         expect(other).to_be_disabled()
+    screenshot(page, "desktop-quick-reply")
 
 
 def test_a_callback_request_through_the_widget_is_stored(page, site, assistant):

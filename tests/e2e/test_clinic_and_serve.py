@@ -46,13 +46,14 @@ def test_no_hours_configured_means_none_are_claimed(assistant, sender):
     assert "(855) 508-0437" in text and "available" not in text and "None" not in text
 
 
-def test_serve_starts_both_servers_and_sigterm_stops_them(tmp_path):
-    port, actions_port = free_port(), free_port()
+def test_serve_starts_every_server_and_sigterm_stops_them(tmp_path):
+    port, actions_port, site_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "RASA_PORT": str(port),
         "ACTIONS_PORT": str(actions_port),
+        "SITE_PORT": str(site_port),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'iop.db'}",
     }
     log = open(tmp_path / "serve.log", "wb")
@@ -73,8 +74,10 @@ def test_serve_starts_both_servers_and_sigterm_stops_them(tmp_path):
         )
         with urllib.request.urlopen(request, timeout=60) as reply:
             assert "five days a week" in check_turn(json.loads(reply.read()))
+        with urllib.request.urlopen(f"http://127.0.0.1:{site_port}/", timeout=30) as page:
+            assert b"iop-chat.js" in page.read(), "the demo website embeds the widget"
         children = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) >= 3  # serve.py, the action server, the Rasa server
+        assert len(children) >= 4  # serve.py, the action server, the Rasa server, the website
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=60) == 0

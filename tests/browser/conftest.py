@@ -42,7 +42,10 @@ def site(assistant, site_port, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running
+# in this thread while it is open, and pytest-asyncio's tests elsewhere in the
+# session can't start theirs until it is closed.
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")

@@ -1,0 +1,50 @@
+"""Per-chat state: which Rasa conversation a chat is in, and what its buttons send.
+
+Kept in PTB's chat_data, which the bridge persists (TELEGRAM_STATE_FILE) so a
+restart neither starts everyone's conversation over nor breaks the buttons
+already on their screens. It holds no message text, names or numbers: a
+conversation id, and the payloads of the buttons the assistant offered.
+
+Conversation ids: "telegram-<chat id>" for a chat's first conversation, and
+"telegram-<chat id>-<message id of the /reset>" after each /reset. Message ids
+only grow within a chat, so a reset always gives a new, never reused id, and
+staff can tell a chat's conversations apart and in order.
+
+Buttons: Telegram's callback_data holds at most 64 bytes, and a Rasa payload
+such as '/ask_level_info{"level_of_care": "medically_managed_intensive_inpatient"}'
+is longer, so each button gets a short token ("b17") and the payload stays here.
+"""
+from __future__ import annotations
+
+from typing import MutableMapping, Optional, Tuple
+
+from telegram_bridge.rendering import Button
+
+KEPT_BUTTONS = 200  # per chat; older buttons answer "no longer active"
+CHOSEN = "chosen"  # callback_data of the "✓ choice" marker left after a press
+
+
+def sender_id(chat_id: int, chat_data: MutableMapping) -> str:
+    return chat_data.get("sender") or f"telegram-{chat_id}"
+
+
+def start_new_conversation(chat_id: int, chat_data: MutableMapping, reset_message_id: int) -> None:
+    chat_data["sender"] = f"telegram-{chat_id}-{reset_message_id}"
+    chat_data.pop("buttons", None)  # the old conversation's buttons no longer apply
+
+
+def remember_button(chat_data: MutableMapping, button: Button) -> str:
+    """The callback_data token for a button that sends `button.payload` when pressed."""
+    buttons = chat_data.setdefault("buttons", {})
+    number = chat_data.get("next_button", 0)
+    chat_data["next_button"] = number + 1
+    token = f"b{number}"
+    buttons[token] = (button.payload, button.title)
+    while len(buttons) > KEPT_BUTTONS:
+        buttons.pop(next(iter(buttons)))
+    return token
+
+
+def pressed(chat_data: MutableMapping, token: str) -> Optional[Tuple[str, str]]:
+    """(payload, title) of a pressed button, or None if it is no longer known."""
+    return chat_data.get("buttons", {}).get(token)

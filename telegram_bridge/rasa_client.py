@@ -1,0 +1,68 @@
+"""One call to the Rasa server's REST channel per user message.
+
+The REST channel (channels/rest_with_disclaimer.py) already ends each turn
+with the disclaimer, merges crisis payloads into their bubble and turns
+internal errors into an apology; this client only has to tell "Rasa answered"
+from "Rasa could not be reached", so the bridge can give its own fallback.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+
+INPUT_CHANNEL = "telegram"  # what staff see as the conversation's channel
+CONNECT_RETRY_DELAY = 1.0
+
+
+class RasaUnavailable(RuntimeError):
+    """No usable answer from Rasa: not running, timed out, or an error status."""
+
+
+class RasaClient:
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def start(self) -> None:
+        """Open the connection pool (inside the running event loop)."""
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+
+    async def close(self) -> None:
+        if self._session:
+            await self._session.close()
+
+    async def send(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        """The bot turn for one message: a list of {"text"?, "buttons"?, "custom"?}.
+
+        A refused connection is tried once more after a second (the message
+        never reached Rasa, so it cannot be processed twice); a timeout is not
+        retried, as Rasa may still be working on the message.
+        """
+        body = {"sender": sender, "message": text, "input_channel": INPUT_CHANNEL}
+        try:
+            return await self._post(body)
+        except aiohttp.ClientConnectorError:
+            await asyncio.sleep(CONNECT_RETRY_DELAY)
+        try:
+            return await self._post(body)
+        except aiohttp.ClientConnectorError as error:
+            raise RasaUnavailable("connection refused") from error
+
+    async def _post(self, body: Dict[str, Any]) -> List[Dict[str, Any]]:
+        assert self._session, "start() first"
+        try:
+            async with self._session.post(self.url, json=body) as reply:
+                if reply.status != 200:
+                    raise RasaUnavailable(f"HTTP {reply.status}")
+                turn = await reply.json()
+        except aiohttp.ClientConnectorError:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+        if not isinstance(turn, list):
+            raise RasaUnavailable("the reply is not a list of messages")
+        return turn

@@ -1,0 +1,66 @@
+"""The bridge under test: the real PTB client, in this test's event loop, talking to a fake
+Bot API server (fake_bot_api.py) and to the real Rasa and action servers (the
+session's `assistant`)."""
+import random
+from typing import List
+
+import pytest
+
+import knowledge
+from telegram_bridge.app import running
+from telegram_bridge.config import Config, from_env
+from tests.telegram.fake_bot_api import FakeBotAPI, Sent
+
+DISCLAIMER = knowledge.disclaimer()
+
+
+def bridge_config(api: FakeBotAPI, rasa_url: str, tmp_path, **env: str) -> Config:
+    return from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "TELEGRAM_BASE_URL": api.base_url,
+            "RASA_URL": rasa_url,
+            "RASA_TIMEOUT": "60",
+            "TELEGRAM_STATE_FILE": str(tmp_path / "telegram_state.pickle"),
+            **env,
+        }
+    )
+
+
+@pytest.fixture
+async def api():
+    server = await FakeBotAPI().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def bot(api, assistant, tmp_path):
+    """The bridge, long polling the fake Bot API."""
+    async with running(bridge_config(api, assistant.webhook, tmp_path)) as application:
+        yield application
+
+
+@pytest.fixture
+def chat_id():
+    """A new private chat (so a new Rasa conversation) per test."""
+    return random.randint(10**8, 10**10)
+
+
+def check_turn(turn: List[Sent]) -> str:
+    """The disclaimer ends the turn's last message and appears nowhere else; the turn's text without it."""
+    assert turn, "the bot said nothing"
+    assert turn[-1].text.endswith(DISCLAIMER)
+    assert turn[-1].html.endswith(f"<i>{DISCLAIMER}</i>"), "the disclaimer is set apart in italics"
+    assert all(DISCLAIMER not in sent.text for sent in turn[:-1]), "disclaimer repeated inside the turn"
+    return "\n".join(sent.text for sent in turn)[: -len(DISCLAIMER)].strip()
+
+
+async def say(api: FakeBotAPI, chat_id: int, text: str) -> List[Sent]:
+    api.push(api.user_message(chat_id, text))
+    return await api.turn(chat_id)
+
+
+async def press(api: FakeBotAPI, chat_id: int, sent: Sent, title: str) -> List[Sent]:
+    api.push(api.press(sent, title))
+    return await api.turn(chat_id)

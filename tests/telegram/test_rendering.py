@@ -1,0 +1,83 @@
+"""Rendering and configuration without servers: escaping, Markdown, keyboards, splitting, settings."""
+import pytest
+
+import knowledge
+from telegram_bridge.config import ConfigError, from_env
+from telegram_bridge.rendering import Button, finish_turn, layout
+from tests.telegram.fake_bot_api import visible_text
+
+DISCLAIMER = knowledge.disclaimer()
+
+
+def test_text_is_escaped_and_markdown_translated():
+    [message] = finish_turn([{"text": f"**IOP** & <b>you</b>\n- one\n- two <x>\n\n{DISCLAIMER}"}])
+    assert message.html.startswith("<b>IOP</b> &amp; &lt;b&gt;you&lt;/b&gt;\n• one\n• two &lt;x&gt;")
+    assert visible_text(message.html, "HTML") == f"IOP & <b>you</b>\n• one\n• two <x>\n\n{DISCLAIMER}"
+    assert message.plain == f"IOP & <b>you</b>\n• one\n• two <x>\n\n{DISCLAIMER}"
+
+
+def test_the_disclaimer_ends_the_turn_once_whoever_wrote_it():
+    from_rasa = finish_turn([{"text": "first"}, {"text": f"second\n\n{DISCLAIMER}"}])
+    own = finish_turn([{"text": "first"}, {"text": "second"}])
+    assert [m.html for m in from_rasa] == [m.html for m in own]
+    assert own[0].html == "first" and own[-1].html.endswith(f"\n\n<i>{DISCLAIMER}</i>")
+
+
+def test_a_long_text_is_split_with_the_disclaimer_and_buttons_on_the_last_piece():
+    paragraph = "word " * 300
+    messages = finish_turn([{"text": "\n\n".join([paragraph] * 10), "buttons": [{"title": "Yes", "payload": "/affirm"}]}])
+    assert len(messages) > 1
+    assert all(len(visible_text(m.html, "HTML")) <= 4096 for m in messages)
+    assert [bool(m.rows) for m in messages] == [False] * (len(messages) - 1) + [True]
+    assert DISCLAIMER in messages[-1].plain and all(DISCLAIMER not in m.plain for m in messages[:-1])
+
+
+def test_keyboard_layout():
+    short = [Button("Yes", "/affirm"), Button("No", "/deny"), Button("Not sure", "Not sure")]
+    assert layout(short) == [short]
+    four = [Button(t, t) for t in ("Name", "Phone number", "Best time", "Note")]
+    assert layout(four) == [four[:2], four[2:]]
+    long = [Button("Yes, please call me", "/request_callback"), Button("No, thanks", "/deny")]
+    assert layout(long) == [[long[0]], [long[1]]]
+
+
+def test_a_buttons_only_message_gets_a_prompt():
+    [prompt, last] = finish_turn([{"buttons": [{"title": "A", "payload": "a"}]}, {"text": "b"}])
+    assert prompt.html == "Please choose:" and prompt.rows
+
+
+ENV = {"TELEGRAM_BOT_TOKEN": "1:x"}
+
+
+def test_defaults():
+    config = from_env(ENV)
+    assert config.base_url == "https://api.telegram.org/bot"
+    assert config.base_file_url == "https://api.telegram.org/file/bot"
+    assert config.rasa_url == "http://127.0.0.1:5005/webhooks/rest/webhook"
+    assert config.webhook is None
+
+
+def test_a_local_bot_api_server():
+    config = from_env({**ENV, "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot", "RASA_PORT": "6000"})
+    assert config.base_file_url == "http://127.0.0.1:8081/file/bot"
+    assert config.rasa_url == "http://127.0.0.1:6000/webhooks/rest/webhook"
+
+
+@pytest.mark.parametrize("env", [{}, {"TELEGRAM_BOT_TOKEN": "  "}])
+def test_no_token(env):
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        from_env(env)
+
+
+@pytest.mark.parametrize("secret", [None, "", "has space", "x" * 257])
+def test_a_webhook_needs_a_valid_secret(secret):
+    env = {**ENV, "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram"}
+    if secret is not None:
+        env["TELEGRAM_WEBHOOK_SECRET"] = secret
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+        from_env(env)
+
+
+def test_webhook_settings():
+    config = from_env({**ENV, "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/hook", "TELEGRAM_WEBHOOK_SECRET": "abc_DEF-123"})
+    assert (config.webhook.path, config.webhook.listen, config.webhook.port) == ("telegram/hook", "127.0.0.1", 8443)

@@ -1,0 +1,102 @@
+"""Staff review: a login-protected web app to read the assistant's conversations,
+follow up callback requests and turn misunderstandings into training data.
+
+`create_app()` builds the Flask app; `python -m staff_review` serves it with
+waitress on 127.0.0.1:8001. Settings (environment):
+
+    DATABASE_URL          the project's database (storage/), read by the assistant too
+    STAFF_HOST/STAFF_PORT where to listen (127.0.0.1:8001)
+    STAFF_SECRET_KEY      signs session cookies; default: a random key kept in var/staff_review.key
+    STAFF_TRUSTED_PROXY   address of a reverse proxy whose X-Forwarded-Proto is believed
+                          (so cookies get the Secure flag behind an HTTPS proxy)
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
+
+ROOT = Path(__file__).resolve().parent.parent
+IDLE_SECONDS = 15 * 60
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the Secure flag whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure
+
+
+def secret_key() -> str:
+    """STAFF_SECRET_KEY, or a random key made once and kept (mode 0600) under var/."""
+    if os.environ.get("STAFF_SECRET_KEY"):
+        return os.environ["STAFF_SECRET_KEY"]
+    path = ROOT / "var" / "staff_review.key"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def when(value) -> str:
+    """A timestamp (Rasa's epoch seconds or a datetime) as UTC minutes, for templates."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        value = datetime.fromtimestamp(value, timezone.utc)
+    elif value.tzinfo is None:  # SQLite hands back naive datetimes, stored as UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def create_app(config: Optional[dict] = None) -> Flask:
+    from staff_review import auth, domain
+    from staff_review.views import admin, callbacks, conversations, corrections, dashboard
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=(config or {}).get("SECRET_KEY") or secret_key(),
+        SESSION_COOKIE_NAME="staff_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session, which idles out
+        IDLE_SECONDS=IDLE_SECONDS,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        INTENTS=domain.intents(),
+    )
+    app.config.update(config or {})
+    app.session_interface = SessionInterface()
+    app.jinja_env.filters["when"] = when
+    # Login first, then CSRF: an anonymous POST is sent to the login page.
+    app.before_request(auth.load_user)
+    csrf.init_app(app)
+    for blueprint in (auth.bp, conversations.bp, callbacks.bp, corrections.bp, dashboard.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def headers(response):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts.
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"  # health information stays out of caches
+        return response
+
+    return app

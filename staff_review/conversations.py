@@ -1,0 +1,156 @@
+"""Finding conversations: the filtered, paginated list and the full-text search.
+
+Queries run on the derived tables (see staff_review.sync), never by parsing
+`events`. Search is a case-insensitive substring match over what people
+wrote: ILIKE with a trigram index on PostgreSQL, LIKE on SQLite; `%`, `_`
+and `\\` typed in the box are escaped, and every value is a bound parameter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Dict, List, Optional, Tuple
+
+import sqlalchemy as sa
+
+from staff_review import db
+
+PAGE_SIZE = 50
+FLAGS = {
+    "crisis": "Crisis",
+    "crisis_suspected": "Crisis suspected",
+    "callback": "Callback requested",
+    "fallback": "Fallback hit",
+    "low_confidence": "Low-confidence turns",
+}
+
+
+@dataclass
+class Filters:
+    start: Optional[date] = None
+    end: Optional[date] = None
+    channel: str = ""
+    intent: str = ""
+    flag: str = ""
+    reviewed: str = ""  # "yes", "no" or "" (either)
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        def day(name: str) -> Optional[date]:
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+
+        flag = args.get("flag", "")
+        reviewed = args.get("reviewed", "")
+        return cls(
+            start=day("start"), end=day("end"), channel=args.get("channel", "")[:64],
+            intent=args.get("intent", "")[:255], flag=flag if flag in FLAGS else "",
+            reviewed=reviewed if reviewed in ("yes", "no") else "", q=args.get("q", "").strip()[:200],
+        )
+
+    def args(self) -> Dict[str, str]:
+        """The non-empty filters, as query-string arguments (for links and exports)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value.isoformat() if isinstance(value, date) else value for name, value in values.items() if value}
+
+    def describe(self) -> str:
+        """The filters for the audit log: everything but the search words."""
+        described = {name: value for name, value in self.args().items() if name != "q"}
+        if self.q:
+            described["q"] = "(search)"
+        return ", ".join(f"{name}={value}" for name, value in described.items()) or "all"
+
+
+def epoch(day: date) -> float:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc).timestamp()
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _query(filters: Filters):
+    c, r, m = db.conversations, db.reviews, db.messages
+    query = sa.select(c, r.c.reviewed_by, r.c.reviewed_at).select_from(
+        c.outerjoin(r, r.c.conversation_id == c.c.conversation_id)
+    )
+    if filters.start:
+        query = query.where(c.c.started_at >= epoch(filters.start))
+    if filters.end:
+        query = query.where(c.c.started_at < epoch(filters.end + timedelta(days=1)))
+    if filters.channel:
+        query = query.where(c.c.channel == filters.channel)
+    if filters.flag == "low_confidence":
+        query = query.where(c.c.low_confidence > 0)
+    elif filters.flag:
+        query = query.where(c.c[filters.flag].is_(True))
+    if filters.reviewed == "yes":
+        query = query.where(r.c.conversation_id.isnot(None))
+    elif filters.reviewed == "no":
+        query = query.where(r.c.conversation_id.is_(None))
+    if filters.intent:
+        query = query.where(
+            sa.exists().where(m.c.conversation_id == c.c.conversation_id, m.c.intent == filters.intent)
+        )
+    if filters.q:
+        query = query.where(
+            sa.exists().where(
+                m.c.conversation_id == c.c.conversation_id, m.c.text.ilike(like_pattern(filters.q), escape="\\")
+            )
+        )
+    return query
+
+
+def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[List, bool]:
+    """One page of conversations, newest first, and whether there is a next page.
+
+    No total count: counting every match of a common search word would cost
+    more than the page itself."""
+    c = db.conversations
+    query = (
+        _query(filters)
+        .order_by(c.c.started_at.desc(), c.c.conversation_id)
+        .limit(page_size + 1)
+        .offset((max(page, 1) - 1) * page_size)
+    )
+    with db.engine().connect() as connection:
+        rows = list(connection.execute(query))
+        tags = _tags(connection, [row.conversation_id for row in rows[:page_size]])
+    return [(row, tags.get(row.conversation_id, [])) for row in rows[:page_size]], len(rows) > page_size
+
+
+def ids_for_export(filters: Filters, limit: int) -> List[str]:
+    c = db.conversations
+    query = _query(filters).order_by(c.c.started_at.desc(), c.c.conversation_id).limit(limit)
+    with db.engine().connect() as connection:
+        return [row.conversation_id for row in connection.execute(query)]
+
+
+def _tags(connection, conversation_ids: List[str]) -> Dict[str, List[str]]:
+    if not conversation_ids:
+        return {}
+    found: Dict[str, List[str]] = {}
+    rows = connection.execute(
+        sa.select(db.tags.c.conversation_id, db.tags.c.tag)
+        .where(db.tags.c.conversation_id.in_(conversation_ids))
+        .order_by(db.tags.c.tag)
+    )
+    for row in rows:
+        found.setdefault(row.conversation_id, []).append(row.tag)
+    return found
+
+
+def channels() -> List[str]:
+    with db.engine().connect() as connection:
+        return list(connection.execute(sa.select(db.conversations.c.channel).distinct().order_by(db.conversations.c.channel)).scalars())
+
+
+def summary(conversation_id: str):
+    with db.engine().connect() as connection:
+        return connection.execute(
+            sa.select(db.conversations).where(db.conversations.c.conversation_id == conversation_id)
+        ).first()

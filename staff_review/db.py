@@ -1,0 +1,196 @@
+"""The tables the staff app reads and writes, and one engine per database URL.
+
+Three groups, all in the project's database (DATABASE_URL):
+
+* Rasa's `events` (read only: the app never writes to it) and the assistant's
+  `callback_requests` (the app moves a request's status on, nothing else);
+* what staff create: users, their login sessions and attempts, the audit log,
+  reviews, tags, notes, intent corrections, callback status history;
+* two derived tables, `staff_conversations` and `staff_messages`, which
+  `staff_review.sync` fills from `events`. Listing, filtering and searching
+  100,000 conversations straight from `events` would mean parsing millions
+  of JSON rows per page; these tables make a page an indexed query. They can
+  be dropped and rebuilt from `events` at any time (`python -m
+  staff_review.sync --rebuild`).
+
+The schema is created by Alembic revision 0002 (storage/migrations/); the
+definitions here are what the code queries, and must match it.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from storage import database_url
+from storage.callbacks import callback_requests
+
+metadata = sa.MetaData()
+
+# Rasa's SQL tracker store table, as Rasa 3.6 creates it. Read only.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+users = sa.Table(
+    "staff_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # "admin" or "reviewer"
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_login_at", sa.DateTime(timezone=True)),
+)
+
+# Server-side login sessions: the cookie holds only a random token, so logging
+# out, disabling a user or 15 idle minutes end the session for real.
+sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen_at", sa.Float, nullable=False),
+)
+
+login_attempts = sa.Table(
+    "staff_login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("remote_addr", sa.String(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
+)
+
+audit_log = sa.Table(
+    "staff_audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("conversation_id", sa.String(255)),
+    sa.Column("detail", sa.Text),  # never message text, names or phone numbers
+    sa.Column("remote_addr", sa.String(64)),
+)
+
+reviews = sa.Table(
+    "staff_reviews",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("reviewed_by", sa.String(64), nullable=False),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+tags = sa.Table(
+    "staff_tags",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("tag", sa.String(40), primary_key=True),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+notes = sa.Table(
+    "staff_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# "This message meant ...": one correction per user message (its event id).
+corrections = sa.Table(
+    "staff_corrections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.Integer, nullable=False, unique=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("predicted_intent", sa.String(255)),
+    sa.Column("intent", sa.String(255), nullable=False),
+    sa.Column("corrected_by", sa.String(64), nullable=False),
+    sa.Column("corrected_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+callback_history = sa.Table(
+    "staff_callback_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("callback_id", sa.Integer, nullable=False),
+    sa.Column("from_status", sa.String(16), nullable=False),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Derived from `events` by staff_review.sync (one row per conversation).
+conversations = sa.Table(
+    "staff_conversations",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("started_day", sa.String(10), nullable=False),  # UTC date, for per-day counts
+    sa.Column("last_at", sa.Float, nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("turns", sa.Integer, nullable=False),
+    sa.Column("sessions", sa.Integer, nullable=False),
+    sa.Column("crisis", sa.Boolean, nullable=False),
+    sa.Column("crisis_suspected", sa.Boolean, nullable=False),
+    sa.Column("callback", sa.Boolean, nullable=False),
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("low_confidence", sa.Integer, nullable=False),
+)
+
+# Derived from `events`: one row per user message, for search and intent filters.
+messages = sa.Table(
+    "staff_messages",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("intent", sa.String(255)),
+    sa.Column("confidence", sa.Float),
+)
+
+sync_state = sa.Table(
+    "staff_sync_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("last_event_id", sa.Integer, nullable=False),
+)
+
+__all__ = [
+    "audit_log", "callback_history", "callback_requests", "conversations", "corrections", "engine", "events",
+    "is_postgres", "login_attempts", "messages", "notes", "reviews", "sessions", "sync_state", "tags", "users",
+]
+
+_engines: Dict[str, Engine] = {}
+
+
+def engine(url: Optional[str] = None) -> Engine:
+    """One engine (connection pool) per database URL, per process."""
+    url = url or database_url()
+    if url not in _engines:
+        options = {"connect_args": {"timeout": 15}} if url.startswith("sqlite") else {}
+        _engines[url] = sa.create_engine(url, pool_pre_ping=True, future=True, **options)
+    return _engines[url]
+
+
+def is_postgres(bind) -> bool:
+    return bind.dialect.name == "postgresql"

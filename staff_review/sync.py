@@ -1,0 +1,233 @@
+"""Keep the derived tables (staff_conversations, staff_messages) up to date with `events`.
+
+Rasa appends events; this reads the ones past a watermark (the last event id
+seen), and rebuilds each conversation they belong to from all of its events.
+Rebuilding a whole conversation makes a sync idempotent: running it twice, or
+re-reading events, changes nothing. The app runs it before every list,
+search and dashboard page, where it costs one indexed query when nothing is
+new; the first run over a large database is a bulk job (`python -m
+staff_review.sync`).
+
+On PostgreSQL, transactions can commit out of id order: event 101 may become
+visible after 102. The watermark therefore stops before a gap in the ids that
+is less than a minute old, so a late commit is picked up by the next sync.
+
+Only user messages reach staff_messages (search, intent filters, top
+intents): bot replies are the assistant's own canned text.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from staff_review import db
+
+BATCH = 5000
+SENDER_CHUNK = 400
+GAP_GRACE_SECONDS = 60
+LOW_CONFIDENCE = 0.6  # the top intent's confidence below which a turn counts as low-confidence
+CRISIS_ACTION = "action_crisis_response"
+CALLBACK_FORM = "callback_form"
+CALLBACK_SUBMIT = "action_submit_callback"
+FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utter_ask_rephrase"}
+ADVISORY_LOCK_KEY = 746_153_902  # any constant shared by every app process
+
+_lock = threading.Lock()
+
+
+@dataclass
+class Summary:
+    conversation_id: str
+    started_at: float = 0.0
+    last_at: float = 0.0
+    channel: str = ""
+    turns: int = 0
+    sessions: int = 0
+    crisis: bool = False
+    crisis_suspected: bool = False
+    callback: bool = False
+    fallback: bool = False
+    low_confidence: int = 0
+    messages: List[dict] = field(default_factory=list)
+
+    def row(self) -> dict:
+        day = datetime.fromtimestamp(self.started_at, timezone.utc).strftime("%Y-%m-%d")
+        return {
+            "conversation_id": self.conversation_id, "started_at": self.started_at, "started_day": day,
+            "last_at": self.last_at, "channel": self.channel or "unknown", "turns": self.turns,
+            "sessions": self.sessions, "crisis": self.crisis, "crisis_suspected": self.crisis_suspected,
+            "callback": self.callback, "fallback": self.fallback, "low_confidence": self.low_confidence,
+        }
+
+
+def summarise(conversation_id: str, rows: Iterable) -> Summary:
+    """One conversation's summary and user messages, from its events in id order."""
+    summary = Summary(conversation_id)
+    in_form = False  # answers to a form's questions are not misunderstandings, whatever NLU said
+    for row in rows:
+        stamp = row.timestamp or 0.0
+        if not summary.started_at:
+            summary.started_at = stamp
+        summary.last_at = max(summary.last_at, stamp)
+        kind, name = row.type_name, row.action_name
+        if kind == "session_started":
+            summary.sessions += 1
+        elif kind == "action" and name == CRISIS_ACTION:
+            summary.crisis = True
+        elif kind in ("action", "active_loop") and name in (CALLBACK_FORM, CALLBACK_SUBMIT):
+            summary.callback = True
+        if kind == "active_loop":
+            in_form = name is not None
+        if name in FALLBACK_ACTIONS:
+            summary.fallback = True
+        if kind == "user":
+            _add_user_message(summary, row, in_form)
+    return summary
+
+
+def _add_user_message(summary: Summary, row, in_form: bool) -> None:
+    data = json.loads(row.data or "{}")
+    parse = data.get("parse_data") or {}
+    intent = parse.get("intent") or {}
+    text = data.get("text") or ""
+    confidence = intent.get("confidence")
+    summary.turns += 1
+    summary.channel = summary.channel or data.get("input_channel") or ""
+    if intent.get("name") == FALLBACK_INTENT and not in_form:
+        summary.fallback = True
+    if intent.get("name") == "crisis" or parse.get("crisis_safety_net"):
+        summary.crisis = True
+    if parse.get("crisis_suspected"):
+        summary.crisis_suspected = True
+    if confidence is not None and confidence < LOW_CONFIDENCE and not text.startswith("/") and not in_form:
+        summary.low_confidence += 1
+    summary.messages.append(
+        {
+            "event_id": row.id, "conversation_id": summary.conversation_id, "timestamp": row.timestamp or 0.0,
+            "text": text, "intent": intent.get("name"), "confidence": confidence,
+        }
+    )
+
+
+def rebuild(connection: Connection, conversation_ids: Sequence[str]) -> None:
+    """Recompute the derived rows of these conversations from their events."""
+    e = db.events
+    for start in range(0, len(conversation_ids), SENDER_CHUNK):
+        chunk = list(conversation_ids[start:start + SENDER_CHUNK])
+        rows = connection.execute(
+            # Only user events' JSON is read: the flags come from the plain columns.
+            sa.select(e.c.id, e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.action_name,
+                      sa.case((e.c.type_name == "user", e.c.data), else_=sa.null()).label("data"))
+            .where(e.c.sender_id.in_(chunk))
+            .order_by(e.c.id)
+        ).all()
+        by_sender: Dict[str, list] = {}
+        for row in rows:
+            by_sender.setdefault(row.sender_id, []).append(row)
+        summaries = [summarise(sender, events) for sender, events in by_sender.items()]
+        with_request = set(
+            connection.execute(
+                sa.select(db.callback_requests.c.conversation_id).where(
+                    db.callback_requests.c.conversation_id.in_(chunk)
+                )
+            ).scalars()
+        )
+        for summary in summaries:
+            summary.callback = summary.callback or summary.conversation_id in with_request
+        connection.execute(db.messages.delete().where(db.messages.c.conversation_id.in_(chunk)))
+        connection.execute(db.conversations.delete().where(db.conversations.c.conversation_id.in_(chunk)))
+        if summaries:
+            connection.execute(db.conversations.insert(), [s.row() for s in summaries])
+        all_messages = [m for s in summaries for m in s.messages]
+        if all_messages:
+            connection.execute(db.messages.insert(), all_messages)
+
+
+def _watermark(connection: Connection) -> int:
+    value = connection.execute(sa.select(db.sync_state.c.last_event_id).where(db.sync_state.c.id == 1)).scalar()
+    if value is None:
+        connection.execute(db.sync_state.insert().values(id=1, last_event_id=0))
+        return 0
+    return value
+
+
+def safe_watermark(rows: Sequence, previous: int, now: float) -> int:
+    """The highest id up to which every event is visible (see the module docstring)."""
+    expected = previous + 1
+    for row in rows:
+        if row.id != expected and (row.timestamp or 0) > now - GAP_GRACE_SECONDS:
+            return expected - 1
+        expected = row.id + 1
+    return rows[-1].id if rows else previous
+
+
+_with_events: set = set()  # database URLs where Rasa's table is known to exist
+
+
+def _events_exist(engine: Engine) -> bool:
+    """Rasa creates `events` when its server first starts, which may be after this app."""
+    key = str(engine.url)
+    if key not in _with_events and sa.inspect(engine).has_table("events"):
+        _with_events.add(key)
+    return key in _with_events
+
+
+def sync(engine: Optional[Engine] = None, batch: int = BATCH) -> int:
+    """Bring the derived tables up to date; the number of new events read."""
+    engine = engine or db.engine()
+    seen = 0
+    if not _events_exist(engine):
+        return seen
+    with _lock:
+        while True:
+            with engine.begin() as connection:
+                if db.is_postgres(connection):
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                previous = _watermark(connection)
+                e = db.events
+                rows = connection.execute(
+                    sa.select(e.c.id, e.c.sender_id, e.c.timestamp).where(e.c.id > previous).order_by(e.c.id).limit(batch)
+                ).all()
+                if not rows:
+                    return seen
+                rebuild(connection, sorted({row.sender_id for row in rows}))
+                mark = safe_watermark(rows, previous, time.time())
+                connection.execute(db.sync_state.update().where(db.sync_state.c.id == 1).values(last_event_id=mark))
+            seen += len(rows)
+            if len(rows) < batch or mark < rows[-1].id:
+                return seen
+
+
+def reset(engine: Optional[Engine] = None) -> None:
+    """Empty the derived tables, so that the next sync rebuilds them from `events`."""
+    engine = engine or db.engine()
+    with engine.begin() as connection:
+        for table in (db.messages, db.conversations, db.sync_state):
+            connection.execute(table.delete())
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description="Bring the staff app's conversation index up to date.")
+    parser.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it from events")
+    args = parser.parse_args(argv)
+    from storage.migrate import upgrade
+
+    upgrade()
+    if args.rebuild:
+        reset()
+    started = time.perf_counter()
+    count = sync()
+    print(f"Indexed {count} new events in {time.perf_counter() - started:.1f} s.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""One conversation as staff read it, built from its events in `events` (always current).
+
+Items, in order: session boundaries, user messages (with predicted intent,
+confidence, entities and the crisis checks' verdict), bot messages (with
+their buttons), actions, form steps and slot values. action_listen and
+featurization events carry nothing a reader needs and are left out.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+
+from staff_review import db
+
+HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
+HIDDEN_EVENTS = {"user_featurization", "action_execution_rejected"}
+# Slots the assistant sets for itself at every session start: noise in a transcript.
+QUIET_SLOTS = {"clinic_name", "clinic_phone", "crisis_flagged", "requested_slot"}
+
+
+@dataclass
+class Item:
+    kind: str  # session, user, bot, action, form, slot
+    timestamp: float
+    text: str = ""
+    event_id: Optional[int] = None
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    entities: List[dict] = field(default_factory=list)
+    buttons: List[str] = field(default_factory=list)
+    crisis: bool = False
+    crisis_suspected: bool = False
+    name: str = ""
+    value: Any = None
+    detail: str = ""
+    asked_for: Optional[str] = None  # the slot the form was asking for when this message came
+
+    @property
+    def time(self) -> str:
+        return datetime.fromtimestamp(self.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass
+class Transcript:
+    conversation_id: str
+    items: List[Item]
+    slots: Dict[str, Any]
+
+    @property
+    def messages(self) -> List[Item]:
+        return [item for item in self.items if item.kind in ("user", "bot")]
+
+    @property
+    def known_names(self) -> List[str]:
+        """Names the person gave (slot values), for redaction."""
+        return [str(item.value) for item in self.items if item.kind == "slot" and item.name == "callback_name" and item.value]
+
+
+def build(conversation_id: str, rows) -> Transcript:
+    items: List[Item] = []
+    slots: Dict[str, Any] = {}
+    requested: Optional[str] = None
+    session_start = False  # the slots set before a session's first message are defaults
+    for row in rows:
+        data = json.loads(row.data or "{}")
+        stamp = row.timestamp or 0.0
+        kind = row.type_name
+        if kind in HIDDEN_EVENTS:
+            continue
+        if kind == "session_started":
+            items.append(Item("session", stamp))
+            session_start = True
+        elif kind == "user":
+            session_start = False
+            parse = data.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            items.append(Item(
+                "user", stamp, text=data.get("text") or "", event_id=row.id, intent=intent.get("name"),
+                confidence=intent.get("confidence"), entities=parse.get("entities") or [],
+                crisis=bool(parse.get("crisis_safety_net")), crisis_suspected=bool(parse.get("crisis_suspected")),
+                asked_for=requested,
+            ))
+        elif kind == "bot":
+            buttons = ((data.get("data") or {}).get("buttons")) or []
+            items.append(Item("bot", stamp, text=data.get("text") or "",
+                              buttons=[str(b.get("title", "")) for b in buttons if isinstance(b, dict)]))
+        elif kind == "action" and row.action_name not in HIDDEN_ACTIONS:
+            policy = data.get("policy") or ""
+            items.append(Item("action", stamp, name=row.action_name or "", detail=policy))
+        elif kind == "active_loop":
+            name = data.get("name")
+            items.append(Item("form", stamp, name=name or "", detail="started" if name else "ended"))
+            if not name:
+                requested = None
+        elif kind == "slot":
+            name, value = data.get("name"), data.get("value")
+            slots[name] = value
+            if name == "requested_slot":
+                requested = value
+                if value:
+                    items.append(Item("form", stamp, name=value, detail="asks for"))
+            elif name not in QUIET_SLOTS and not session_start:
+                items.append(Item("slot", stamp, name=name, value=value))
+    return Transcript(conversation_id, items, slots)
+
+
+def load(conversation_id: str) -> Optional[Transcript]:
+    transcripts = load_many([conversation_id])
+    return transcripts.get(conversation_id)
+
+
+def load_many(conversation_ids: List[str]) -> Dict[str, Transcript]:
+    e = db.events
+    found: Dict[str, list] = {}
+    with db.engine().connect() as connection:
+        for start in range(0, len(conversation_ids), 400):
+            chunk = conversation_ids[start:start + 400]
+            rows = connection.execute(
+                sa.select(e.c.id, e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.action_name, e.c.data)
+                .where(e.c.sender_id.in_(chunk))
+                .order_by(e.c.id)
+            )
+            for row in rows:
+                found.setdefault(row.sender_id, []).append(row)
+    return {sender: build(sender, rows) for sender, rows in found.items()}

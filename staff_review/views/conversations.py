@@ -1,0 +1,149 @@
+"""Conversation list, transcript, the actions on a conversation, and exports."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from staff_review import audit, callback_queue, conversations, curation, exports, sync
+from staff_review.conversations import FLAGS, Filters
+from staff_review.transcript import load, load_many
+
+bp = Blueprint("conversations", __name__)
+
+
+def _page() -> int:
+    try:
+        return max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("conversations.index"))
+
+
+@bp.route("/conversations")
+def index():
+    sync.sync()
+    filters = Filters.from_args(request.args)
+    page = _page()
+    rows, has_next = conversations.find(filters, page)
+    return render_template(
+        "conversations.html", rows=rows, filters=filters, page=page, has_next=has_next, flags=FLAGS,
+        channels=conversations.channels(), intents=current_app.config["INTENTS"] + ["nlu_fallback"],
+    )
+
+
+def _transcript_or_404(conversation_id: str):
+    transcript = load(conversation_id)
+    if transcript is None:
+        abort(404)
+    return transcript
+
+
+@bp.route("/conversations/<conversation_id>")
+def transcript(conversation_id: str):
+    found = _transcript_or_404(conversation_id)
+    audit.record("view_transcript", conversation_id)
+    return render_template(
+        "transcript.html", transcript=found, conversation_id=conversation_id,
+        summary=conversations.summary(conversation_id), review=curation.review_of(conversation_id),
+        tags=curation.tags_of(conversation_id), notes=curation.notes_of(conversation_id),
+        corrections=curation.corrections_of(conversation_id),
+        callbacks=callback_queue.requests(conversation_id=conversation_id),
+        intents=current_app.config["INTENTS"],
+    )
+
+
+def _back(conversation_id: str, anchor: str = ""):
+    return redirect(url_for("conversations.transcript", conversation_id=conversation_id) + anchor)
+
+
+@bp.route("/conversations/<conversation_id>/review", methods=["POST"])
+def review(conversation_id: str):
+    _transcript_or_404(conversation_id)
+    reviewed = request.form.get("reviewed") == "1"
+    curation.set_reviewed(conversation_id, g.user.username, reviewed)
+    audit.record("mark_reviewed" if reviewed else "unmark_reviewed", conversation_id)
+    flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
+    return _back(conversation_id)
+
+
+@bp.route("/conversations/<conversation_id>/tags", methods=["POST"])
+def add_tag(conversation_id: str):
+    _transcript_or_404(conversation_id)
+    if curation.add_tag(conversation_id, request.form.get("tag", ""), g.user.username):
+        audit.record("tag_add", conversation_id)
+    else:
+        flash("A tag is 1-40 letters, digits, spaces, - or _.")
+    return _back(conversation_id)
+
+
+@bp.route("/conversations/<conversation_id>/tags/remove", methods=["POST"])
+def remove_tag(conversation_id: str):
+    curation.remove_tag(conversation_id, request.form.get("tag", ""))
+    audit.record("tag_remove", conversation_id)
+    return _back(conversation_id)
+
+
+@bp.route("/conversations/<conversation_id>/notes", methods=["POST"])
+def add_note(conversation_id: str):
+    _transcript_or_404(conversation_id)
+    if curation.add_note(conversation_id, request.form.get("body", ""), g.user.username):
+        audit.record("note_add", conversation_id)
+    else:
+        flash("A note can't be empty.")
+    return _back(conversation_id, "#notes")
+
+
+@bp.route("/conversations/<conversation_id>/corrections", methods=["POST"])
+def correct(conversation_id: str):
+    intent = request.form.get("intent", "")
+    try:
+        event_id = int(request.form.get("event_id", ""))
+    except ValueError:
+        abort(400)
+    if intent not in current_app.config["INTENTS"]:
+        abort(400)
+    if not curation.correct_intent(conversation_id, event_id, intent, g.user.username):
+        abort(404)
+    audit.record("correction", conversation_id, f"event {event_id} -> {intent}")
+    flash(f"Saved: that message meant {intent}.")
+    return _back(conversation_id, f"#m{event_id}")
+
+
+def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str) -> Response:
+    if fmt not in ("csv", "json"):
+        abort(400)
+    transcripts = load_many(conversation_ids)
+    rows = []
+    for conversation_id in conversation_ids:
+        if conversation_id in transcripts:
+            names = [r.name for r in callback_queue.requests(conversation_id=conversation_id)] if redact else []
+            rows.extend(exports.rows(transcripts[conversation_id], names, redact))
+    audit.record_many(f"export_{fmt}", [cid for cid in conversation_ids if cid in transcripts],
+                      f"{'redacted' if redact else 'full'}; {detail}")
+    body = exports.to_csv(rows) if fmt == "csv" else exports.to_json(rows, redact)
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    suffix = "-redacted" if redact else ""
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}{suffix}.{fmt}"'})
+
+
+@bp.route("/conversations/<conversation_id>/export")
+def export_one(conversation_id: str):
+    _transcript_or_404(conversation_id)
+    return _export([conversation_id], request.args.get("format", "csv"), request.args.get("redact") == "1",
+                   "conversation", "one conversation")
+
+
+@bp.route("/export")
+def export_filtered():
+    sync.sync()
+    filters = Filters.from_args(request.args)
+    ids = conversations.ids_for_export(filters, exports.MAX_CONVERSATIONS + 1)
+    if len(ids) > exports.MAX_CONVERSATIONS:
+        flash(f"More than {exports.MAX_CONVERSATIONS} conversations match: narrow the filters to export them.")
+        return redirect(url_for("conversations.index", **filters.args()))
+    return _export(ids, request.args.get("format", "csv"), request.args.get("redact") == "1",
+                   "conversations", f"filters: {filters.describe()}")

@@ -1,0 +1,75 @@
+"""A reviewer's round in a real browser (Debian's Chromium driven by Playwright):
+log in, filter to crisis conversations, open one, mark it reviewed, move its
+callback to contacted, export it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.staff.conftest import PASSWORDS
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        yield page
+        assert dialogs == [], "no script from a transcript may run"
+        browser.close()
+
+
+def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
+    page.goto(staff_app.url + "/conversations")
+    assert "/login" in page.url
+    page.fill("input[name=username]", "reviewer")
+    page.fill("input[name=password]", PASSWORDS["reviewer"])
+    page.click("button:has-text('Log in')")
+    page.wait_for_url("**/conversations")
+
+    page.select_option("select[name=flag]", "crisis")
+    page.click("button:has-text('Filter')")
+    page.wait_for_url("**flag=crisis**")
+    rows = page.locator("table.list tbody tr")
+    assert rows.count() >= 3
+    for index in range(rows.count()):
+        assert "crisis" in rows.nth(index).locator("td").nth(4).inner_text()
+    assert page.locator(f"a:text-is('{conversations.plain}')").count() == 0
+
+    page.click(f"a:text-is('{conversations.walkthrough}')")
+    page.wait_for_selector(".bubble.user")
+    assert page.locator(".bubble.user .text").first.inner_text() == "please call me"
+    assert page.locator(".badge.crisis").count() >= 1
+
+    page.click("button:has-text('Mark reviewed')")
+    page.wait_for_selector("text=Marked as reviewed.")
+    assert page.locator("text=Reviewed by reviewer").count() == 1
+
+    page.click("button:has-text('Mark contacted')")
+    page.wait_for_selector("text=is now contacted")
+    assert page.locator(".callback .status").inner_text() == "contacted"
+
+    with page.expect_download() as download_info:
+        page.click("a:text-is('JSON, redacted')")
+    path = tmp_path / "export.json"
+    download_info.value.save_as(path)
+    document = json.loads(path.read_text())
+    assert document["redacted"] is True
+    text = json.dumps(document)
+    assert "Alex" not in text and "555-0188" not in text
+    assert document["conversations"][0]["conversation_id"] == conversations.walkthrough
+
+    # Back in the list, it shows as reviewed.
+    page.goto(staff_app.url + f"/conversations?reviewed=yes&flag=crisis")
+    assert page.locator(f"a:text-is('{conversations.walkthrough}')").count() == 1
+    page.screenshot(path=str(tmp_path / "list.png"))

@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test callbacks bench-nlu lock setup system-packages clean help
+.PHONY: run shell train test callbacks bench-nlu bench-staff staff-user lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -24,6 +24,8 @@ help:
 	@echo "make train      train a model unless one matches the data"
 	@echo "make callbacks  list the open callback requests"
 	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline"
+	@echo "make bench-staff  staff app list and search latencies on 100,000 conversations (PostgreSQL)"
+	@echo "make staff-user NAME=maria ROLE=admin   create a staff account (asks for the password)"
 
 setup: $(VENV)/.installed $(SPACY_MODEL)
 
@@ -68,6 +70,14 @@ callbacks: setup
 
 bench-nlu: setup
 	$(PY) -m benchmarks.nlu
+
+# Staff accounts: make staff-user NAME=maria ROLE=admin (asks for the password)
+staff-user: setup
+	@$(PY) -m storage.migrate
+	@$(PY) -m staff_review.users create --role $(or $(ROLE),reviewer) $(NAME)
+
+bench-staff: setup system-packages
+	$(PY) -m benchmarks.staff_review
 
 # Re-pin the whole dependency tree after editing requirements.in.
 lock:

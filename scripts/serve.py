@@ -4,14 +4,18 @@ Used by `make run` (foreground until Ctrl-C or SIGTERM) and `make shell`
 (then a terminal chat). Each server runs in its own process group, and
 Ctrl-C or SIGTERM stops every group it started before this script exits.
 
-`make run` also serves the demo website with the chat widget (demo_site/).
+`make run` also serves the demo website with the chat widget (demo_site/),
+the staff review app (staff_review/), and the Telegram bot (telegram_bridge/)
+when TELEGRAM_BOT_TOKEN is set.
 
 Environment: RASA_PORT (5005), RASA_INTERFACE (127.0.0.1), ACTIONS_PORT (5055),
 DATABASE_URL (see storage/), MODEL (path of the model to serve), SITE_PORT
 (8000, the demo website), ASSISTANT_PUBLIC_URL (the Rasa server as browsers
 reach it; http://localhost:RASA_PORT), WIDGET_ORIGINS (space-separated origins
 of the sites that embed the widget, allowed by the Rasa server's CORS; the
-demo website's by default).
+demo website's by default), STAFF_PORT (8001, the staff review app; its first
+admin from STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD), TELEGRAM_BOT_TOKEN (starts
+the Telegram bot; see telegram_bridge/config.py).
 """
 from __future__ import annotations
 
@@ -89,6 +93,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     actions_port = os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT)
     interface = os.environ.get("RASA_INTERFACE", "127.0.0.1")
     site_port = os.environ.get("SITE_PORT", "8000")
+    staff_port = os.environ.get("STAFF_PORT", "8001")
     public_url = os.environ.get("ASSISTANT_PUBLIC_URL", f"http://localhost:{rasa_port}")
     env = {
         **os.environ,
@@ -113,6 +118,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     from storage.migrate import upgrade
 
     upgrade()  # the project's own tables, before anything can write to them
+    if not args.chat:
+        from staff_review.users import ensure_first_admin
+
+        # Before the servers start, so that a prompt isn't buried in their output.
+        ensure_first_admin()  # STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD, else a prompt on a tty, else says how
     try:
         actions = start(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", actions_port], env, logs["actions"]
@@ -138,9 +148,22 @@ def main(argv: Optional[List[str]] = None) -> int:
                 env,
             )
             processes.append(site)
+            staff = start(
+                [str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env
+            )
+            processes.append(staff)
             wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
+            wait_until_up(f"http://127.0.0.1:{staff_port}/login", staff, 60)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, 300)
+        if args.chat:
+            pass  # the terminal chat needs no Telegram bot
+        elif os.environ.get("TELEGRAM_BOT_TOKEN"):
+            bridge_env = {**env, "RASA_URL": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"}
+            processes.append(start([str(BIN / "python"), "-m", "telegram_bridge"], bridge_env))
+            print("Telegram bot started (python -m telegram_bridge).", flush=True)
+        else:
+            print("Telegram bot not started: set TELEGRAM_BOT_TOKEN to run it (see README, Telegram).", flush=True)
         url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
         if args.chat:
             from scripts.chat import chat
@@ -150,6 +173,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(
             "\nThe assistant is ready.\n"
             f"  Website with the chat widget:  http://localhost:{site_port}\n"
+            f"  Staff review:                  http://127.0.0.1:{staff_port}/  (log in with a staff account)\n"
             f"  Chat in a terminal:  make shell   (or POST JSON to {url})\n"
             f"  Example: curl -s {url} -H 'Content-Type: application/json' "
             "-d '{\"sender\": \"me\", \"message\": \"What is IOP?\"}'\n"

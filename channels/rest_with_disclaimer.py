@@ -14,24 +14,23 @@ turn is known (design.md, invariants 1 and 5):
 * bad requests get a 400 with a reason (malformed JSON, no sender, a message
   that isn't text) instead of Rasa's 500, and text is cleaned of control
   characters; an empty message gets a gentle prompt without reaching Rasa.
-* an error inside Rasa, or an action server that cannot be reached (Rasa
-  would then answer with a misleading "I didn't understand"), becomes an
-  apology with the centre's phone number and the crisis lines, never an empty
-  or wrong reply. Message text is never logged (it may hold names and phone
+* an error inside Rasa, or a custom action that fails (the action server
+  is down, say: Rasa would then answer with a misleading "I didn't
+  understand"), becomes an apology with the centre's phone number and the
+  crisis lines, never an empty or wrong reply. Message text is never logged (it may hold names and phone
   numbers).
 
 It keeps the name "rest", so the webhook stays at /webhooks/rest/webhook.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import unicodedata
 from asyncio import CancelledError
+from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
-import aiohttp
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -116,23 +115,33 @@ def error_reply() -> str:
     )
 
 
-async def action_server_is_up(request: Request) -> bool:
-    """Whether the action server the agent uses answers its health check (a loopback GET)."""
-    agent = getattr(request.app.ctx, "agent", None)
-    endpoint = getattr(agent, "action_endpoint", None)
-    if endpoint is None or not endpoint.url:
-        return True
-    health = endpoint.url.rsplit("/webhook", 1)[0] + "/health"
-    # One connection pool per server process, made in the server's event loop.
-    session = getattr(request.app.ctx, "health_session", None)
-    if session is None or session.closed:
-        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
-        request.app.ctx.health_session = session
-    try:
-        async with session.get(health) as reply:
-            return reply.status == 200
-    except (aiohttp.ClientError, asyncio.TimeoutError):
-        return False
+# Rasa carries on when a custom action fails (the action server is down, or
+# an action raised): it logs an error and answers without that action, often
+# with a misleading "I didn't understand". These are the loggers it reports
+# such failures on; an error logged there during a turn marks the turn's reply
+# as untrustworthy. Watching the turn itself costs nothing per message (a
+# health check request per turn did, and read a busy action server as a
+# dead one under load), and turns that need no custom action still get their
+# real answer while the action server is down.
+RASA_FAILURE_LOGGERS = ("rasa.core.processor", "rasa.core.actions.action")
+_turn_failures: ContextVar[Optional[List[str]]] = ContextVar("turn_failures", default=None)
+
+
+class TurnFailureWatch(logging.Filter):
+    """Notes errors Rasa logs while the current request's turn runs (per asyncio task)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failures = _turn_failures.get()
+        if failures is not None and record.levelno >= logging.ERROR:
+            failures.append(record.name)
+        return True  # the record is still logged as usual
+
+
+def watch_rasa_failures() -> None:
+    for name in RASA_FAILURE_LOGGERS:
+        rasa_logger = logging.getLogger(name)
+        if not any(isinstance(existing, TurnFailureWatch) for existing in rasa_logger.filters):
+            rasa_logger.addFilter(TurnFailureWatch())
 
 
 def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[str, Any]]:
@@ -164,6 +173,7 @@ class DisclaimedRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("disclaimed_rest_webhook", __name__)
+        watch_rasa_failures()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -178,6 +188,8 @@ class DisclaimedRestInput(InputChannel):
             if not text:
                 return response.json(finish_turn([bot_message(sender, empty_message_reply())], sender))
             collector = CollectingOutputChannel()
+            failures: List[str] = []
+            watching = _turn_failures.set(failures)
             try:
                 await on_new_message(
                     UserMessage(
@@ -194,10 +206,12 @@ class DisclaimedRestInput(InputChannel):
             except Exception:
                 logger.exception("Rasa failed on a message (conversation %s).", sender)
                 collector.messages = [bot_message(sender, error_reply())]
-            if not await action_server_is_up(request):
-                # The message is stored, but the turn ran without custom
-                # actions: its reply can't be trusted.
-                logger.error("The action server is unreachable (conversation %s).", sender)
+            finally:
+                _turn_failures.reset(watching)
+            if failures:
+                # The message is stored, but a custom action failed (see the
+                # log above this line): the reply can't be trusted.
+                logger.error("A custom action failed (conversation %s); sent the apology.", sender)
                 collector.messages = [bot_message(sender, error_reply())]
             return response.json(finish_turn(collector.messages, sender))
 

@@ -94,12 +94,15 @@ def test_a_malformed_request_does_not_break_the_conversation(assistant, sender):
 
 
 def test_action_server_down_gets_an_apology_with_the_phone_number(assistant, sender):
+    check_turn(assistant.say(sender, "hello"))
     assistant.actions.stop()
     try:
         status, reply = assistant.post(json.dumps({"sender": sender, "message": "what is IOP?"}).encode())
         assert status == 200
         text = check_turn(reply)
         assert PHONE in text and "988" in text
+        # A turn that needs no custom action still gets its real answer.
+        assert "automated assistant" in check_turn(assistant.say(sender, "am I talking to a bot?"))
     finally:
         assistant.start_actions()
     still_talking(assistant, sender)

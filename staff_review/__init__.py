@@ -7,8 +7,9 @@ waitress on 127.0.0.1:8001. Settings (environment):
     DATABASE_URL          the project's database (storage/), read by the assistant too
     STAFF_HOST/STAFF_PORT where to listen (127.0.0.1:8001)
     STAFF_SECRET_KEY      signs session cookies; default: a random key kept in var/staff_review.key
-    STAFF_TRUSTED_PROXY   address of a reverse proxy whose X-Forwarded-Proto is believed
-                          (so cookies get the Secure flag behind an HTTPS proxy)
+    STAFF_TRUSTED_PROXY   address of a reverse proxy whose X-Forwarded-For, -Host and -Proto
+                          are believed (client addresses for the login rate limit and the
+                          audit log; the Secure cookie flag behind an HTTPS proxy)
 """
 from __future__ import annotations
 

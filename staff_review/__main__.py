@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -23,6 +23,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-bootstrap", action="store_true", help="don't create or prompt for the first admin")
     return parser.parse_args(argv)
+
+
+def proxy_options(proxy: Optional[str]) -> Dict[str, object]:
+    """Waitress settings for one trusted reverse proxy (STAFF_TRUSTED_PROXY), or none.
+
+    The proxy's X-Forwarded-For gives the client's address (the login rate
+    limit and the audit log need it: otherwise every login seems to come from
+    the proxy, and 20 failures lock out all staff), X-Forwarded-Host the host
+    the browser asked for, X-Forwarded-Proto whether it was HTTPS (the Secure
+    cookie flag). Only the last hop, the proxy itself, is believed; the same
+    headers from anyone else are dropped."""
+    if not proxy:
+        return {}
+    return dict(trusted_proxy=proxy, trusted_proxy_count=1,
+                trusted_proxy_headers={"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"},
+                clear_untrusted_proxy_headers=True)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -39,9 +55,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ensure_first_admin()
     sync.sync()
     app = create_app()
-    proxy = os.environ.get("STAFF_TRUSTED_PROXY")
-    options = dict(trusted_proxy=proxy, trusted_proxy_headers={"x-forwarded-proto"},
-                   clear_untrusted_proxy_headers=True) if proxy else {}
+    options = proxy_options(os.environ.get("STAFF_TRUSTED_PROXY"))
     print(f"Staff review app on http://{args.host}:{args.port}/ (Ctrl-C stops it)", flush=True)
     serve(app, host=args.host, port=args.port, threads=args.threads, ident="staff-review", **options)
     return 0

@@ -26,6 +26,8 @@ def record(action: str, conversation_id: Optional[str] = None, detail: Optional[
 
 def record_many(action: str, conversation_ids: Iterable[Optional[str]], detail: Optional[str] = None,
                 username: Optional[str] = None) -> None:
+    """One row per conversation; one row with no conversation if there is none (the view is still recorded)."""
+    conversation_ids = list(conversation_ids) or [None]
     user = username or (g.user.username if getattr(g, "user", None) else "-")
     now = datetime.now(timezone.utc)
     rows = [
@@ -33,9 +35,8 @@ def record_many(action: str, conversation_ids: Iterable[Optional[str]], detail: 
          "remote_addr": request.remote_addr}
         for conversation_id in conversation_ids
     ]
-    if rows:
-        with db.engine().begin() as connection:
-            connection.execute(db.audit_log.insert(), rows)
+    with db.engine().begin() as connection:
+        connection.execute(db.audit_log.insert(), rows)
 
 
 def entries(page: int = 1, conversation_id: Optional[str] = None, username: Optional[str] = None,

@@ -9,15 +9,21 @@ or after IDLE_SECONDS without a request (15 minutes).
 Rate limits count failed logins in the database (so they hold across app
 processes and restarts): 5 per username or 20 per address in 15 minutes,
 after which even the right password is refused until the window passes.
+Behind the trusted proxy (STAFF_TRUSTED_PROXY) the address is the client's,
+from X-Forwarded-For, not the proxy's.
+
+A session's last_seen_at is written at most every TOUCH_EVERY_SECONDS (or a
+tenth of the idle limit, if that is shorter), so browsing does not write to
+the database, which Rasa's tracker store shares, on every request.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import time
 from typing import Optional
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -41,25 +47,28 @@ def _token_hash(token: str) -> str:
 def _blocked(username: str, address: str, now: float) -> bool:
     since = now - RATE_WINDOW_SECONDS
     a = db.login_attempts
-    failures = sa.select(sa.func.count()).select_from(a).where(a.c.succeeded.is_(False), a.c.at >= since)
+    failures = sa.select(sa.func.count()).select_from(a).where(a.c.at >= since)
     with db.engine().connect() as connection:
         by_user = connection.execute(failures.where(a.c.username == username)).scalar()
         by_address = connection.execute(failures.where(a.c.remote_addr == address)).scalar()
     return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
 
 
-def _note_attempt(username: str, address: str, now: float, succeeded: bool) -> None:
+def _note_failure(username: str, address: str, now: float) -> None:
     with db.engine().begin() as connection:
-        connection.execute(
-            db.login_attempts.insert().values(username=username[:64], remote_addr=address, at=now, succeeded=succeeded)
-        )
+        connection.execute(db.login_attempts.insert().values(username=username[:64], remote_addr=address[:64], at=now))
         # Keep the table small: nothing older than the window matters.
         connection.execute(db.login_attempts.delete().where(db.login_attempts.c.at < now - 2 * RATE_WINDOW_SECONDS))
 
 
+# A path on this site: one "/", then neither "/" nor "\\" (browsers read "//host" and "/\\host"
+# as another host). No backslash and no control character anywhere, nor a space.
+_SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x20\x7f]*\Z")
+
+
 def _safe_next(target: Optional[str]) -> str:
     """Only a path on this site (no scheme, no host) may follow a login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if target and _SAFE_NEXT.match(target):
         return target
     return url_for("conversations.index")
 
@@ -81,8 +90,8 @@ def login():
             error="Too many failed attempts. Wait 15 minutes, or ask an admin.",
         ), 429
     user = authenticate(username, password) if username and password else None
-    _note_attempt(username, address, now, user is not None)
     if user is None:
+        _note_failure(username, address, now)
         audit.record("login_failed", username=username[:64] or "-")
         return render_template("login.html", next=request.form.get("next", ""),
                                error="Wrong username or password."), 401
@@ -133,7 +142,7 @@ def load_user() -> None:
                 if request.endpoint not in OPEN_ENDPOINTS:
                     return redirect(url_for("auth.login", expired=1, next=request.full_path.rstrip("?")))
             else:
-                if now - row.last_seen_at > TOUCH_EVERY_SECONDS:
+                if now - row.last_seen_at > min(TOUCH_EVERY_SECONDS, idle / 10):
                     connection.execute(
                         db.sessions.update().where(db.sessions.c.token_hash == row.token_hash).values(last_seen_at=now)
                     )

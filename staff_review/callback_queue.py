@@ -10,7 +10,7 @@ makes a new request, which is what the team needs to see.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import sqlalchemy as sa
 
@@ -20,13 +20,18 @@ STATUSES = ("new", "contacted", "closed")
 MOVES = {"new": ("contacted", "closed"), "contacted": ("closed",), "closed": ()}
 
 
-def requests(status: Optional[str] = None, conversation_id: Optional[str] = None) -> List:
+def requests(status: Optional[str] = None, conversation_id: Optional[str] = None,
+             conversation_ids: Optional[Sequence[str]] = None) -> List:
     c = db.callback_requests
     query = sa.select(c)
     if status:
         query = query.where(c.c.status == status)
     if conversation_id:
         query = query.where(c.c.conversation_id == conversation_id)
+    if conversation_ids is not None:
+        if not conversation_ids:
+            return []
+        query = query.where(c.c.conversation_id.in_(list(conversation_ids)))
     # The oldest new request is the most urgent; the rest, newest first.
     query = query.order_by(c.c.created_at.asc() if status == "new" else c.c.created_at.desc())
     with db.engine().connect() as connection:

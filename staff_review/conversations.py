@@ -4,6 +4,15 @@ Queries run on the derived tables (see staff_review.sync), never by parsing
 `events`. Search is a case-insensitive substring match over what people
 wrote: ILIKE with a trigram index on PostgreSQL, LIKE on SQLite; `%`, `_`
 and `\\` typed in the box are escaped, and every value is a bound parameter.
+
+The list is ordered by last activity, most recent first, so a conversation
+that goes on (a reviewed one included) comes back to the top. The date
+filters select by activity too, in UTC days: a conversation matches
+From..To when it had any activity in that span (it started on or before To
+and its last activity was on or after From).
+
+"Reviewed" means reviewed through the conversation's last event: newer
+activity makes it not reviewed again (shown as "new activity" in the list).
 """
 from __future__ import annotations
 
@@ -16,6 +25,7 @@ import sqlalchemy as sa
 from staff_review import db
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000  # deeper pages are clamped (a huge number would overflow the OFFSET)
 FLAGS = {
     "crisis": "Crisis",
     "crisis_suspected": "Crisis suspected",
@@ -73,13 +83,18 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def clamp_page(page: int) -> int:
+    return min(max(page, 1), MAX_PAGE)
+
+
 def _query(filters: Filters):
     c, r, m = db.conversations, db.reviews, db.messages
-    query = sa.select(c, r.c.reviewed_by, r.c.reviewed_at).select_from(
-        c.outerjoin(r, r.c.conversation_id == c.c.conversation_id)
-    )
+    current = r.c.reviewed_through >= c.c.last_event_id
+    query = sa.select(
+        c, r.c.reviewed_by, r.c.reviewed_at, sa.case((current, True), else_=False).label("reviewed"),
+    ).select_from(c.outerjoin(r, r.c.conversation_id == c.c.conversation_id))
     if filters.start:
-        query = query.where(c.c.started_at >= epoch(filters.start))
+        query = query.where(c.c.last_at >= epoch(filters.start))
     if filters.end:
         query = query.where(c.c.started_at < epoch(filters.end + timedelta(days=1)))
     if filters.channel:
@@ -89,9 +104,9 @@ def _query(filters: Filters):
     elif filters.flag:
         query = query.where(c.c[filters.flag].is_(True))
     if filters.reviewed == "yes":
-        query = query.where(r.c.conversation_id.isnot(None))
+        query = query.where(current)
     elif filters.reviewed == "no":
-        query = query.where(r.c.conversation_id.is_(None))
+        query = query.where(sa.or_(r.c.conversation_id.is_(None), r.c.reviewed_through < c.c.last_event_id))
     if filters.intent:
         query = query.where(
             sa.exists().where(m.c.conversation_id == c.c.conversation_id, m.c.intent == filters.intent)
@@ -106,16 +121,16 @@ def _query(filters: Filters):
 
 
 def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[List, bool]:
-    """One page of conversations, newest first, and whether there is a next page.
+    """One page of conversations, most recent activity first, and whether there is a next page.
 
     No total count: counting every match of a common search word would cost
     more than the page itself."""
     c = db.conversations
     query = (
         _query(filters)
-        .order_by(c.c.started_at.desc(), c.c.conversation_id)
+        .order_by(c.c.last_at.desc(), c.c.conversation_id)
         .limit(page_size + 1)
-        .offset((max(page, 1) - 1) * page_size)
+        .offset((clamp_page(page) - 1) * page_size)
     )
     with db.engine().connect() as connection:
         rows = list(connection.execute(query))
@@ -125,7 +140,7 @@ def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[L
 
 def ids_for_export(filters: Filters, limit: int) -> List[str]:
     c = db.conversations
-    query = _query(filters).order_by(c.c.started_at.desc(), c.c.conversation_id).limit(limit)
+    query = _query(filters).order_by(c.c.last_at.desc(), c.c.conversation_id).limit(limit)
     with db.engine().connect() as connection:
         return [row.conversation_id for row in connection.execute(query)]
 

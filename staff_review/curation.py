@@ -22,12 +22,13 @@ def review_of(conversation_id: str):
         return connection.execute(sa.select(db.reviews).where(db.reviews.c.conversation_id == conversation_id)).first()
 
 
-def set_reviewed(conversation_id: str, username: str, reviewed: bool) -> None:
+def set_reviewed(conversation_id: str, username: str, reviewed: bool, through: int = 0) -> None:
+    """Mark reviewed through event `through` (the newest event the reviewer saw), or unmark."""
     with db.engine().begin() as connection:
         connection.execute(db.reviews.delete().where(db.reviews.c.conversation_id == conversation_id))
         if reviewed:
             connection.execute(db.reviews.insert().values(conversation_id=conversation_id, reviewed_by=username,
-                                                          reviewed_at=_now()))
+                                                          reviewed_at=_now(), reviewed_through=through))
 
 
 def tags_of(conversation_id: str) -> List[str]:
@@ -79,14 +80,23 @@ def corrections_of(conversation_id: str) -> dict:
         return {row.event_id: row for row in rows}
 
 
+class NotTrainable(ValueError):
+    """A message that must not become training data: a form answer (a name, a number) or a button payload."""
+
+
 def correct_intent(conversation_id: str, event_id: int, intent: str, username: str) -> bool:
-    """Record what a user message meant; the text and predicted intent come from the event itself."""
+    """Record what a user message meant; the text and predicted intent come from the event itself.
+
+    False if there is no such message; NotTrainable for answers to a form's
+    questions (names, phone numbers, notes) and button payloads."""
     from staff_review.transcript import load
 
     transcript = load(conversation_id)
     message = next((i for i in (transcript.items if transcript else []) if i.kind == "user" and i.event_id == event_id), None)
     if message is None or not message.text.strip():
         return False
+    if message.asked_for or message.text.startswith("/"):
+        raise NotTrainable(event_id)
     values = {"conversation_id": conversation_id, "text": message.text, "predicted_intent": message.intent,
               "intent": intent, "corrected_by": username, "corrected_at": _now()}
     with db.engine().begin() as connection:

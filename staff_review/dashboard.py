@@ -2,7 +2,9 @@
 
 Charts are computed here and drawn server-side: no chart library and no
 script, so the page works under the app's strict Content-Security-Policy.
-Days are UTC days.
+Days are UTC days. "Contacted" counts the requests that were ever marked
+contacted (staff_callback_history), so one closed straight from "new"
+(a duplicate, a wrong number) is requested but not contacted.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def horizontal_bars(series: List[Tuple[str, float]], width: int = 400, row: int 
 def figures(days: int) -> Dict:
     since_day = datetime.now(timezone.utc).date() - timedelta(days=days - 1)
     since = datetime.combine(since_day, datetime.min.time(), tzinfo=timezone.utc)
-    c, m, cb = db.conversations, db.messages, db.callback_requests
+    c, m, cb, h = db.conversations, db.messages, db.callback_requests, db.callback_history
     with db.engine().connect() as connection:
         per_day = dict(connection.execute(
             sa.select(c.c.started_day, sa.func.count()).where(c.c.started_day >= since_day.isoformat())
@@ -67,17 +69,20 @@ def figures(days: int) -> Dict:
             sa.select(m.c.intent, sa.func.count().label("n")).where(m.c.timestamp >= since.timestamp())
             .group_by(m.c.intent).order_by(sa.desc("n"), m.c.intent)
         ).all()
-        callbacks = dict(connection.execute(
-            sa.select(cb.c.status, sa.func.count()).where(cb.c.created_at >= since).group_by(cb.c.status)
-        ).all())
+        requested, contacted = connection.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case(
+                    (sa.exists().where(h.c.callback_id == cb.c.id, h.c.to_status == "contacted"), 1), else_=0,
+                )), 0),
+            ).where(cb.c.created_at >= since)
+        ).one()
     messages = sum(n for _, n in intent_rows)
     fallback_messages = sum(n for intent, n in intent_rows if intent == "nlu_fallback")
     day_series = []
     for offset in range(days):
         day = since_day + timedelta(days=offset)
         day_series.append((day.isoformat(), per_day.get(day.isoformat(), 0)))
-    requested = sum(callbacks.values())
-    contacted = callbacks.get("contacted", 0) + callbacks.get("closed", 0)
     return {
         "days": days,
         "since": since_day,

@@ -14,16 +14,15 @@ Three groups, all in the project's database (DATABASE_URL):
   staff_review.sync --rebuild`).
 
 The schema is created by Alembic revision 0002 (storage/migrations/); the
-definitions here are what the code queries, and must match it.
+definitions here are what the code queries, and must match it. `engine()` is
+storage's shared one engine per URL (bound parameters hidden from error
+messages, so no message text or name reaches a log through an exception).
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from storage import database_url
+from storage import engine
 from storage.callbacks import callback_requests
 
 metadata = sa.MetaData()
@@ -64,6 +63,7 @@ sessions = sa.Table(
     sa.Column("last_seen_at", sa.Float, nullable=False),
 )
 
+# Failed logins only (the rate limits count them); rows older than the window are deleted.
 login_attempts = sa.Table(
     "staff_login_attempts",
     metadata,
@@ -71,7 +71,8 @@ login_attempts = sa.Table(
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("remote_addr", sa.String(64), nullable=False),
     sa.Column("at", sa.Float, nullable=False),
-    sa.Column("succeeded", sa.Boolean, nullable=False),
+    sa.Index("ix_staff_login_attempts_username_at", "username", "at"),
+    sa.Index("ix_staff_login_attempts_remote_addr_at", "remote_addr", "at"),
 )
 
 audit_log = sa.Table(
@@ -84,14 +85,18 @@ audit_log = sa.Table(
     sa.Column("conversation_id", sa.String(255)),
     sa.Column("detail", sa.Text),  # never message text, names or phone numbers
     sa.Column("remote_addr", sa.String(64)),
+    sa.Index("ix_staff_audit_log_conversation_id", "conversation_id"),
 )
 
+# A review covers the conversation's events up to `reviewed_through` (an events.id):
+# anything newer makes the conversation "not reviewed" again.
 reviews = sa.Table(
     "staff_reviews",
     metadata,
     sa.Column("conversation_id", sa.String(255), primary_key=True),
     sa.Column("reviewed_by", sa.String(64), nullable=False),
     sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reviewed_through", sa.Integer, nullable=False),
 )
 
 tags = sa.Table(
@@ -111,6 +116,7 @@ notes = sa.Table(
     sa.Column("author", sa.String(64), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_staff_notes_conversation_id", "conversation_id"),
 )
 
 # "This message meant ...": one correction per user message (its event id).
@@ -136,6 +142,7 @@ callback_history = sa.Table(
     sa.Column("to_status", sa.String(16), nullable=False),
     sa.Column("changed_by", sa.String(64), nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_staff_callback_history_callback_id", "callback_id"),
 )
 
 # Derived from `events` by staff_review.sync (one row per conversation).
@@ -145,7 +152,8 @@ conversations = sa.Table(
     sa.Column("conversation_id", sa.String(255), primary_key=True),
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Column("started_day", sa.String(10), nullable=False),  # UTC date, for per-day counts
-    sa.Column("last_at", sa.Float, nullable=False),
+    sa.Column("last_at", sa.Float, nullable=False),  # last activity: the list's order and date filters
+    sa.Column("last_event_id", sa.Integer, nullable=False),  # compared with staff_reviews.reviewed_through
     sa.Column("channel", sa.String(64), nullable=False),
     sa.Column("turns", sa.Integer, nullable=False),
     sa.Column("sessions", sa.Integer, nullable=False),
@@ -154,6 +162,8 @@ conversations = sa.Table(
     sa.Column("callback", sa.Boolean, nullable=False),
     sa.Column("fallback", sa.Boolean, nullable=False),
     sa.Column("low_confidence", sa.Integer, nullable=False),
+    sa.Index("ix_staff_conversations_last_at", "last_at"),
+    sa.Index("ix_staff_conversations_started_day", "started_day"),
 )
 
 # Derived from `events`: one row per user message, for search and intent filters.
@@ -166,6 +176,10 @@ messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("intent", sa.String(255)),
     sa.Column("confidence", sa.Float),
+    sa.Index("ix_staff_messages_conversation_id", "conversation_id"),
+    sa.Index("ix_staff_messages_intent_conversation_id", "intent", "conversation_id"),
+    sa.Index("ix_staff_messages_timestamp", "timestamp"),
+    # ix_staff_messages_text_trgm (PostgreSQL, pg_trgm) is made by the migration where the extension exists.
 )
 
 sync_state = sa.Table(
@@ -179,17 +193,6 @@ __all__ = [
     "audit_log", "callback_history", "callback_requests", "conversations", "corrections", "engine", "events",
     "is_postgres", "login_attempts", "messages", "notes", "reviews", "sessions", "sync_state", "tags", "users",
 ]
-
-_engines: Dict[str, Engine] = {}
-
-
-def engine(url: Optional[str] = None) -> Engine:
-    """One engine (connection pool) per database URL, per process."""
-    url = url or database_url()
-    if url not in _engines:
-        options = {"connect_args": {"timeout": 15}} if url.startswith("sqlite") else {}
-        _engines[url] = sa.create_engine(url, pool_pre_ping=True, future=True, **options)
-    return _engines[url]
 
 
 def is_postgres(bind) -> bool:

@@ -4,23 +4,46 @@ One row (CSV) or object (JSON) per message: conversation, session number,
 time (UTC, ISO 8601), who spoke, the text, and for user messages the
 predicted intent and its confidence. Slot values are not exported: the
 transcript page shows them to staff, and they hold the callback details.
+
+A redacted export also replaces each conversation id by a pseudonym
+("conv-" and 12 hex digits, an HMAC of the id under the app's secret key):
+ids such as `telegram-<chat id>` identify the person. The same conversation
+gets the same pseudonym in every export made with the same key, so exports
+can still be joined; the key is needed to go back.
+
+In CSV, every text cell that starts with = + - @ or a tab or carriage return
+gets a leading apostrophe, so a spreadsheet never reads it as a formula.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
 from datetime import datetime, timezone
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Optional
 
 from staff_review import redact as redaction
 from staff_review.transcript import Transcript
 
 FIELDS = ["conversation_id", "session", "time", "speaker", "text", "intent", "confidence"]
 MAX_CONVERSATIONS = 5000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False) -> List[Dict]:
+def pseudonym(conversation_id: str, key: str) -> str:
+    """A stable stand-in for a conversation id in redacted exports (keyed: not reversible without the key)."""
+    digest = hmac.new(key.encode(), b"conversation:" + conversation_id.encode(), hashlib.sha256).hexdigest()
+    return "conv-" + digest[:12]
+
+
+def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False,
+         pseudonym_key: Optional[str] = None) -> List[Dict]:
+    """One dict per message. With `redact`, a pseudonym_key is required: the conversation id is replaced."""
+    if redact and not pseudonym_key:
+        raise ValueError("a redacted export needs the key for conversation pseudonyms")
+    label = pseudonym(transcript.conversation_id, pseudonym_key) if redact else transcript.conversation_id
     patterns = redaction.name_patterns([*transcript.known_names, *names]) if redact else []
     session, found = 0, []
     for item in transcript.items:
@@ -34,7 +57,7 @@ def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False
                 text = redaction.PERSONAL_ANSWERS[item.asked_for]
             text = redaction.redact(text, patterns)
         found.append({
-            "conversation_id": transcript.conversation_id,
+            "conversation_id": label,
             "session": max(session, 1),
             "time": datetime.fromtimestamp(item.timestamp, timezone.utc).isoformat(),
             "speaker": item.kind,
@@ -50,11 +73,15 @@ def to_csv(all_rows: List[Dict]) -> str:
     writer = csv.DictWriter(buffer, fieldnames=FIELDS)
     writer.writeheader()
     for row in all_rows:
-        # A cell starting with = + - @ would be a formula in a spreadsheet: make it text.
-        if isinstance(row["text"], str) and row["text"][:1] in ("=", "+", "-", "@"):
-            row = {**row, "text": "'" + row["text"]}
-        writer.writerow(row)
+        writer.writerow({key: _cell(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+def _cell(value):
+    """A spreadsheet reads a cell starting with = + - @ (or a tab or CR before one) as a formula: make it text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def to_json(all_rows: List[Dict], redacted: bool) -> str:

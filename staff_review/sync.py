@@ -12,6 +12,17 @@ On PostgreSQL, transactions can commit out of id order: event 101 may become
 visible after 102. The watermark therefore stops before a gap in the ids that
 is less than a minute old, so a late commit is picked up by the next sync.
 
+The database may be a SQLite file shared with Rasa's tracker store, which
+gives up on a locked database after about 5 seconds and then loses the
+events. So a sync never holds the write lock while it reads or computes:
+each batch (BATCH events) is read and summarised outside any write
+transaction, then written in one short transaction that first moves the
+watermark on, conditionally (`WHERE last_event_id = <the one read>`); if
+another process synced meanwhile, the batch is dropped and read again.
+
+A conversation is flagged "callback" only when a callback request was
+stored for it (a callback_requests row), not when the form merely started.
+
 Only user messages reach staff_messages (search, intent filters, top
 intents): bot replies are the assistant's own canned text.
 """
@@ -30,13 +41,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from staff_review import db
 
-BATCH = 5000
+BATCH = 1000
 SENDER_CHUNK = 400
 GAP_GRACE_SECONDS = 60
-LOW_CONFIDENCE = 0.6  # the top intent's confidence below which a turn counts as low-confidence
+LOW_CONFIDENCE = 0.6  # the top intent's confidence below which a turn counts as low-confidence (shown in transcripts too)
 CRISIS_ACTION = "action_crisis_response"
-CALLBACK_FORM = "callback_form"
-CALLBACK_SUBMIT = "action_submit_callback"
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utter_ask_rephrase"}
 ADVISORY_LOCK_KEY = 746_153_902  # any constant shared by every app process
@@ -49,6 +58,7 @@ class Summary:
     conversation_id: str
     started_at: float = 0.0
     last_at: float = 0.0
+    last_event_id: int = 0
     channel: str = ""
     turns: int = 0
     sessions: int = 0
@@ -63,7 +73,8 @@ class Summary:
         day = datetime.fromtimestamp(self.started_at, timezone.utc).strftime("%Y-%m-%d")
         return {
             "conversation_id": self.conversation_id, "started_at": self.started_at, "started_day": day,
-            "last_at": self.last_at, "channel": self.channel or "unknown", "turns": self.turns,
+            "last_at": self.last_at, "last_event_id": self.last_event_id, "channel": self.channel or "unknown",
+            "turns": self.turns,
             "sessions": self.sessions, "crisis": self.crisis, "crisis_suspected": self.crisis_suspected,
             "callback": self.callback, "fallback": self.fallback, "low_confidence": self.low_confidence,
         }
@@ -78,13 +89,12 @@ def summarise(conversation_id: str, rows: Iterable) -> Summary:
         if not summary.started_at:
             summary.started_at = stamp
         summary.last_at = max(summary.last_at, stamp)
+        summary.last_event_id = max(summary.last_event_id, row.id)
         kind, name = row.type_name, row.action_name
         if kind == "session_started":
             summary.sessions += 1
         elif kind == "action" and name == CRISIS_ACTION:
             summary.crisis = True
-        elif kind in ("action", "active_loop") and name in (CALLBACK_FORM, CALLBACK_SUBMIT):
-            summary.callback = True
         if kind == "active_loop":
             in_form = name is not None
         if name in FALLBACK_ACTIONS:
@@ -118,9 +128,10 @@ def _add_user_message(summary: Summary, row, in_form: bool) -> None:
     )
 
 
-def rebuild(connection: Connection, conversation_ids: Sequence[str]) -> None:
-    """Recompute the derived rows of these conversations from their events."""
+def summaries_of(connection: Connection, conversation_ids: Sequence[str]) -> List[Summary]:
+    """Read and summarise these conversations from their events (no writes)."""
     e = db.events
+    found: List[Summary] = []
     for start in range(0, len(conversation_ids), SENDER_CHUNK):
         chunk = list(conversation_ids[start:start + SENDER_CHUNK])
         rows = connection.execute(
@@ -133,7 +144,6 @@ def rebuild(connection: Connection, conversation_ids: Sequence[str]) -> None:
         by_sender: Dict[str, list] = {}
         for row in rows:
             by_sender.setdefault(row.sender_id, []).append(row)
-        summaries = [summarise(sender, events) for sender, events in by_sender.items()]
         with_request = set(
             connection.execute(
                 sa.select(db.callback_requests.c.conversation_id).where(
@@ -141,15 +151,29 @@ def rebuild(connection: Connection, conversation_ids: Sequence[str]) -> None:
                 )
             ).scalars()
         )
-        for summary in summaries:
-            summary.callback = summary.callback or summary.conversation_id in with_request
+        for sender, events in by_sender.items():
+            summary = summarise(sender, events)
+            summary.callback = sender in with_request
+            found.append(summary)
+    return found
+
+
+def write(connection: Connection, conversation_ids: Sequence[str], summaries: Sequence[Summary]) -> None:
+    """Replace these conversations' derived rows (inside the caller's transaction)."""
+    for start in range(0, len(conversation_ids), SENDER_CHUNK):
+        chunk = list(conversation_ids[start:start + SENDER_CHUNK])
         connection.execute(db.messages.delete().where(db.messages.c.conversation_id.in_(chunk)))
         connection.execute(db.conversations.delete().where(db.conversations.c.conversation_id.in_(chunk)))
-        if summaries:
-            connection.execute(db.conversations.insert(), [s.row() for s in summaries])
-        all_messages = [m for s in summaries for m in s.messages]
-        if all_messages:
-            connection.execute(db.messages.insert(), all_messages)
+    if summaries:
+        connection.execute(db.conversations.insert(), [s.row() for s in summaries])
+    all_messages = [m for s in summaries for m in s.messages]
+    if all_messages:
+        connection.execute(db.messages.insert(), all_messages)
+
+
+def rebuild(connection: Connection, conversation_ids: Sequence[str]) -> None:
+    """Recompute the derived rows of these conversations from their events."""
+    write(connection, conversation_ids, summaries_of(connection, conversation_ids))
 
 
 def _watermark(connection: Connection) -> int:
@@ -187,21 +211,39 @@ def sync(engine: Optional[Engine] = None, batch: int = BATCH) -> int:
     seen = 0
     if not _events_exist(engine):
         return seen
+    e, state = db.events, db.sync_state
     with _lock:
         while True:
-            with engine.begin() as connection:
-                if db.is_postgres(connection):
-                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-                previous = _watermark(connection)
-                e = db.events
+            # Read and compute with no write lock held (see the module docstring).
+            with engine.connect() as connection:
+                previous = connection.execute(sa.select(state.c.last_event_id).where(state.c.id == 1)).scalar()
+                if previous is None:
+                    connection.rollback()
+                    try:
+                        with engine.begin() as writer:
+                            previous = _watermark(writer)
+                    except sa.exc.IntegrityError:
+                        continue  # another process made the row first
                 rows = connection.execute(
                     sa.select(e.c.id, e.c.sender_id, e.c.timestamp).where(e.c.id > previous).order_by(e.c.id).limit(batch)
                 ).all()
                 if not rows:
                     return seen
-                rebuild(connection, sorted({row.sender_id for row in rows}))
-                mark = safe_watermark(rows, previous, time.time())
-                connection.execute(db.sync_state.update().where(db.sync_state.c.id == 1).values(last_event_id=mark))
+                senders = sorted({row.sender_id for row in rows})
+                summaries = summaries_of(connection, senders)
+                connection.rollback()  # end the read transaction (and its snapshot) before writing
+            mark = safe_watermark(rows, previous, time.time())
+            # Write: one short transaction, which first claims the batch.
+            with engine.begin() as connection:
+                if db.is_postgres(connection):
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                claimed = connection.execute(
+                    state.update().where(state.c.id == 1, state.c.last_event_id == previous).values(last_event_id=mark)
+                ).rowcount
+                if claimed:
+                    write(connection, senders, summaries)
+            if not claimed:
+                continue  # another process indexed these events meanwhile: read again from its watermark
             seen += len(rows)
             if len(rows) < batch or mark < rows[-1].id:
                 return seen

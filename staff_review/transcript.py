@@ -49,10 +49,7 @@ class Transcript:
     conversation_id: str
     items: List[Item]
     slots: Dict[str, Any]
-
-    @property
-    def messages(self) -> List[Item]:
-        return [item for item in self.items if item.kind in ("user", "bot")]
+    last_event_id: int = 0  # the newest event shown: a review covers the transcript up to here
 
     @property
     def known_names(self) -> List[str]:
@@ -65,7 +62,9 @@ def build(conversation_id: str, rows) -> Transcript:
     slots: Dict[str, Any] = {}
     requested: Optional[str] = None
     session_start = False  # the slots set before a session's first message are defaults
+    last_event_id = 0
     for row in rows:
+        last_event_id = max(last_event_id, row.id)
         data = json.loads(row.data or "{}")
         stamp = row.timestamp or 0.0
         kind = row.type_name
@@ -105,7 +104,7 @@ def build(conversation_id: str, rows) -> Transcript:
                     items.append(Item("form", stamp, name=value, detail="asks for"))
             elif name not in QUIET_SLOTS and not session_start:
                 items.append(Item("slot", stamp, name=name, value=value))
-    return Transcript(conversation_id, items, slots)
+    return Transcript(conversation_id, items, slots, last_event_id)
 
 
 def load(conversation_id: str) -> Optional[Transcript]:

@@ -17,9 +17,8 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from storage import database_url
+from storage import _engines, engine  # noqa: F401  (one engine per URL per process, shared with the staff app)
 
 metadata = sa.MetaData()
 
@@ -70,17 +69,6 @@ class CallbackRequest:
 
 def new_reference() -> str:
     return "CB-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-_engines: Dict[str, Engine] = {}
-
-
-def engine(url: Optional[str] = None) -> Engine:
-    """One engine (connection pool) per database URL, per process."""
-    url = url or database_url()
-    if url not in _engines:
-        _engines[url] = sa.create_engine(url, pool_pre_ping=True, future=True)
-    return _engines[url]
 
 
 def save_request(request: CallbackRequest, url: Optional[str] = None) -> str:

@@ -1,9 +1,11 @@
-"""Create or upgrade the project's own tables (callback_requests) with Alembic.
+"""Create or upgrade the project's own tables (callback_requests and the staff review app's staff_* tables) with Alembic.
 
     python -m storage.migrate            # to the latest revision
     python -m storage.migrate --sql      # print the SQL instead (offline mode)
 
-Rasa creates its own `events` table; Alembic manages only ours.
+Revision 0001 makes callback_requests (storage/callbacks.py), 0002 the staff
+review app's tables (staff_review/db.py). Rasa creates its own `events`
+table; Alembic manages only ours.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from staff_review import audit, users
+from staff_review import audit, conversations, users
 from staff_review.auth import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -55,7 +55,7 @@ def update_user(username: str):
 @admin_required
 def audit_log():
     try:
-        page = max(int(request.args.get("page", "1")), 1)
+        page = conversations.clamp_page(int(request.args.get("page", "1")))
     except ValueError:
         page = 1
     conversation_id = request.args.get("conversation_id", "").strip()

@@ -14,7 +14,9 @@ def index():
     if status not in callback_queue.STATUSES + ("all",):
         status = "new"
     rows = callback_queue.requests(None if status == "all" else status)
-    audit.record("view_callbacks", detail=f"status={status}; {len(rows)} requests")
+    # Names, phone numbers and notes of every request listed: one audit row per conversation shown.
+    audit.record_many("view_callbacks", sorted({row.conversation_id for row in rows}),
+                      f"status={status}; {len(rows)} requests")
     return render_template(
         "callbacks.html", rows=rows, status=status, counts=callback_queue.counts(),
         history=callback_queue.history([row.id for row in rows]), moves=callback_queue.MOVES,
@@ -33,5 +35,5 @@ def move(callback_id: int):
     else:
         flash(f"{request_row.reference} was not moved: someone may have changed it already.")
     if request.form.get("back") == "conversation":
-        return redirect(url_for("conversations.transcript", conversation_id=request_row.conversation_id))
+        return redirect(url_for("conversations.transcript", id=request_row.conversation_id))
     return redirect(url_for("callbacks.index", status=request.form.get("from", "new")))

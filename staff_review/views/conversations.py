@@ -1,4 +1,10 @@
-"""Conversation list, transcript, the actions on a conversation, and exports."""
+"""Conversation list, transcript, the actions on a conversation, and exports.
+
+A conversation is named by a query argument (`/conversation?id=...`), never
+by a path segment: a sender id is chosen by the client and may hold "/",
+"..", "%", a leading slash or anything else, and every one of them must
+still open (a crisis transcript must not be hidden by an odd id).
+"""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -12,7 +18,7 @@ bp = Blueprint("conversations", __name__)
 
 def _page() -> int:
     try:
-        return max(int(request.args.get("page", "1")), 1)
+        return conversations.clamp_page(int(request.args.get("page", "1")))
     except ValueError:
         return 1
 
@@ -34,6 +40,13 @@ def index():
     )
 
 
+def _conversation_id() -> str:
+    conversation_id = request.args.get("id", "")
+    if not conversation_id:
+        abort(404)
+    return conversation_id
+
+
 def _transcript_or_404(conversation_id: str):
     transcript = load(conversation_id)
     if transcript is None:
@@ -41,36 +54,51 @@ def _transcript_or_404(conversation_id: str):
     return transcript
 
 
-@bp.route("/conversations/<conversation_id>")
-def transcript(conversation_id: str):
+@bp.route("/conversation")
+def transcript():
+    conversation_id = _conversation_id()
     found = _transcript_or_404(conversation_id)
     audit.record("view_transcript", conversation_id)
+    review = curation.review_of(conversation_id)
     return render_template(
         "transcript.html", transcript=found, conversation_id=conversation_id,
-        summary=conversations.summary(conversation_id), review=curation.review_of(conversation_id),
+        summary=conversations.summary(conversation_id), review=review,
+        review_outdated=bool(review and review.reviewed_through < found.last_event_id),
         tags=curation.tags_of(conversation_id), notes=curation.notes_of(conversation_id),
         corrections=curation.corrections_of(conversation_id),
-        callbacks=callback_queue.requests(conversation_id=conversation_id),
-        intents=current_app.config["INTENTS"],
+        callbacks=callback_queue.requests(conversation_id=conversation_id), moves=callback_queue.MOVES,
+        intents=current_app.config["INTENTS"], low_confidence=sync.LOW_CONFIDENCE,
     )
 
 
 def _back(conversation_id: str, anchor: str = ""):
-    return redirect(url_for("conversations.transcript", conversation_id=conversation_id) + anchor)
+    return redirect(url_for("conversations.transcript", id=conversation_id) + anchor)
 
 
-@bp.route("/conversations/<conversation_id>/review", methods=["POST"])
-def review(conversation_id: str):
-    _transcript_or_404(conversation_id)
+@bp.route("/conversation/review", methods=["POST"])
+def review():
+    conversation_id = _conversation_id()
+    found = _transcript_or_404(conversation_id)
     reviewed = request.form.get("reviewed") == "1"
-    curation.set_reviewed(conversation_id, g.user.username, reviewed)
+    through = 0
+    if reviewed:
+        # The newest event on the page the reviewer read: what came after it is not reviewed.
+        try:
+            through = min(int(request.form.get("through", "")), found.last_event_id)
+        except ValueError:
+            abort(400)
+    curation.set_reviewed(conversation_id, g.user.username, reviewed, through)
     audit.record("mark_reviewed" if reviewed else "unmark_reviewed", conversation_id)
-    flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
+    if reviewed and through < found.last_event_id:
+        flash("Marked as reviewed up to what you read; there is newer activity below.")
+    else:
+        flash("Marked as reviewed." if reviewed else "Marked as not reviewed.")
     return _back(conversation_id)
 
 
-@bp.route("/conversations/<conversation_id>/tags", methods=["POST"])
-def add_tag(conversation_id: str):
+@bp.route("/conversation/tags", methods=["POST"])
+def add_tag():
+    conversation_id = _conversation_id()
     _transcript_or_404(conversation_id)
     if curation.add_tag(conversation_id, request.form.get("tag", ""), g.user.username):
         audit.record("tag_add", conversation_id)
@@ -79,15 +107,17 @@ def add_tag(conversation_id: str):
     return _back(conversation_id)
 
 
-@bp.route("/conversations/<conversation_id>/tags/remove", methods=["POST"])
-def remove_tag(conversation_id: str):
+@bp.route("/conversation/tags/remove", methods=["POST"])
+def remove_tag():
+    conversation_id = _conversation_id()
     curation.remove_tag(conversation_id, request.form.get("tag", ""))
     audit.record("tag_remove", conversation_id)
     return _back(conversation_id)
 
 
-@bp.route("/conversations/<conversation_id>/notes", methods=["POST"])
-def add_note(conversation_id: str):
+@bp.route("/conversation/notes", methods=["POST"])
+def add_note():
+    conversation_id = _conversation_id()
     _transcript_or_404(conversation_id)
     if curation.add_note(conversation_id, request.form.get("body", ""), g.user.username):
         audit.record("note_add", conversation_id)
@@ -96,8 +126,9 @@ def add_note(conversation_id: str):
     return _back(conversation_id, "#notes")
 
 
-@bp.route("/conversations/<conversation_id>/corrections", methods=["POST"])
-def correct(conversation_id: str):
+@bp.route("/conversation/corrections", methods=["POST"])
+def correct():
+    conversation_id = _conversation_id()
     intent = request.form.get("intent", "")
     try:
         event_id = int(request.form.get("event_id", ""))
@@ -105,7 +136,12 @@ def correct(conversation_id: str):
         abort(400)
     if intent not in current_app.config["INTENTS"]:
         abort(400)
-    if not curation.correct_intent(conversation_id, event_id, intent, g.user.username):
+    try:
+        saved = curation.correct_intent(conversation_id, event_id, intent, g.user.username)
+    except curation.NotTrainable:
+        # Answers to the form's questions (names, phone numbers) must never become training data.
+        abort(400, "Answers to a form's questions and button payloads can't be corrected.")
+    if not saved:
         abort(404)
     audit.record("correction", conversation_id, f"event {event_id} -> {intent}")
     flash(f"Saved: that message meant {intent}.")
@@ -116,11 +152,12 @@ def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str
     if fmt not in ("csv", "json"):
         abort(400)
     transcripts = load_many(conversation_ids)
+    key = str(current_app.config["SECRET_KEY"])
     rows = []
     for conversation_id in conversation_ids:
         if conversation_id in transcripts:
             names = [r.name for r in callback_queue.requests(conversation_id=conversation_id)] if redact else []
-            rows.extend(exports.rows(transcripts[conversation_id], names, redact))
+            rows.extend(exports.rows(transcripts[conversation_id], names, redact, pseudonym_key=key))
     audit.record_many(f"export_{fmt}", [cid for cid in conversation_ids if cid in transcripts],
                       f"{'redacted' if redact else 'full'}; {detail}")
     body = exports.to_csv(rows) if fmt == "csv" else exports.to_json(rows, redact)
@@ -130,8 +167,9 @@ def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str
                     headers={"Content-Disposition": f'attachment; filename="{filename}{suffix}.{fmt}"'})
 
 
-@bp.route("/conversations/<conversation_id>/export")
-def export_one(conversation_id: str):
+@bp.route("/conversation/export")
+def export_one():
+    conversation_id = _conversation_id()
     _transcript_or_404(conversation_id)
     return _export([conversation_id], request.args.get("format", "csv"), request.args.get("redact") == "1",
                    "conversation", "one conversation")

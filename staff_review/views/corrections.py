@@ -1,23 +1,39 @@
-"""The collected intent corrections, and their export as Rasa NLU YAML."""
+"""The collected intent corrections, and their export as Rasa NLU YAML.
+
+Both show message text from many conversations: each writes one audit row
+per conversation shown or exported. The export is redacted (nlu_export)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, url_for
 
-from staff_review import audit, curation, nlu_export
+from staff_review import audit, callback_queue, curation, nlu_export
+from staff_review.transcript import load_many
 
 bp = Blueprint("corrections", __name__)
 
 
 @bp.route("/corrections")
 def index():
-    return render_template("corrections.html", rows=curation.all_corrections())
+    rows = curation.all_corrections()
+    audit.record_many("view_corrections", sorted({row.conversation_id for row in rows}), f"{len(rows)} corrections")
+    return render_template("corrections.html", rows=rows)
+
+
+def _names_by_conversation(conversation_ids):
+    """The names people gave in these conversations (form answers and stored callback requests), for redaction."""
+    names = {cid: list(transcript.known_names) for cid, transcript in load_many(conversation_ids).items()}
+    for request_row in callback_queue.requests(conversation_ids=conversation_ids):
+        names.setdefault(request_row.conversation_id, []).append(request_row.name)
+    return names
 
 
 @bp.route("/corrections/nlu.yml")
 def export():
     rows = curation.all_corrections()
-    audit.record("corrections_export", detail=f"{len(rows)} corrections")
-    return Response(nlu_export.to_yaml(rows), mimetype="application/x-yaml",
+    conversation_ids = sorted({row.conversation_id for row in rows})
+    body = nlu_export.to_yaml(rows, _names_by_conversation(conversation_ids))
+    audit.record_many("corrections_export", conversation_ids, f"redacted; {len(rows)} corrections")
+    return Response(body, mimetype="application/x-yaml",
                     headers={"Content-Disposition": 'attachment; filename="corrections_nlu.yml"'})
 
 

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -28,6 +29,15 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 XSS = "<script>alert(1)</script>"
 NAME, PHONE, EMAIL = "Sam Rivera", "(619) 555-0123", "sam.rivera@example.com"
 MISUNDERSTOOD = "blorp zibble quux vrrm"
+
+
+def path_of(conversation_id: str, action: str = "") -> str:
+    """The app's URL of a conversation's transcript, or of an action on it (review, tags, notes, corrections, export)."""
+    return "/conversation" + (f"/{action}" if action else "") + "?id=" + quote(conversation_id, safe="")
+
+
+def sqlite_file(database_url: str) -> str:
+    return database_url.replace("sqlite:///", "").split("?")[0]
 
 
 def run_cli(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -77,10 +87,17 @@ def staff_app(assistant, conversations, tmp_path_factory):
     for role, password in PASSWORDS.items():
         result = run_cli(assistant.database_url, "create", "--role", role, role, "--password-stdin", stdin=password + "\n")
         assert result.returncode == 0 or "already" in result.stderr, result.stderr
+    app, process = start_staff_app(assistant.database_url, tmp_path_factory.mktemp("staff") / "staff.log")
+    yield app
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def start_staff_app(database_url: str, log: Path):
+    """`python -m staff_review` on a free loopback port, its output in `log`: (StaffApp, process)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("staff") / "staff.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": assistant.database_url,
-           "STAFF_SECRET_KEY": secrets.token_urlsafe(32)}
+    key = secrets.token_urlsafe(32)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "STAFF_SECRET_KEY": key}
     with open(log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "staff_review", "--port", str(port), "--no-bootstrap"],
@@ -90,16 +107,16 @@ def staff_app(assistant, conversations, tmp_path_factory):
     try:
         wait_until_up(url + "/login", process, 60)
     except RuntimeError:
+        process.kill()
         raise RuntimeError(log.read_text()[-3000:]) from None
-    yield StaffApp(url, log)
-    process.terminate()
-    process.wait(timeout=20)
+    return StaffApp(url, log, key), process
 
 
 @dataclass
 class StaffApp:
     url: str
     log: Path
+    secret_key: str
 
     def client(self) -> "Client":
         return Client(self.url)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from staff_review.exports import pseudonym
 from tests.staff.conftest import PASSWORDS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,7 +44,7 @@ def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
     rows = page.locator("table.list tbody tr")
     assert rows.count() >= 3
     for index in range(rows.count()):
-        assert "crisis" in rows.nth(index).locator("td").nth(4).inner_text()
+        assert "crisis" in rows.nth(index).locator("td.flags").inner_text()
     assert page.locator(f"a:text-is('{conversations.plain}')").count() == 0
 
     page.click(f"a:text-is('{conversations.walkthrough}')")
@@ -67,7 +68,7 @@ def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
     assert document["redacted"] is True
     text = json.dumps(document)
     assert "Alex" not in text and "555-0188" not in text
-    assert document["conversations"][0]["conversation_id"] == conversations.walkthrough
+    assert document["conversations"][0]["conversation_id"] == pseudonym(conversations.walkthrough, staff_app.secret_key)
 
     # Back in the list, it shows as reviewed.
     page.goto(staff_app.url + f"/conversations?reviewed=yes&flag=crisis")

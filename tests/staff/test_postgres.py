@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from tests.staff.conftest import XSS
+from tests.staff.conftest import XSS, path_of
 
 
 @pytest.fixture(scope="module")
@@ -66,5 +66,5 @@ def test_search_uses_the_trigram_index(pg_client):
 
 def test_transcript_on_postgresql(pg_client, conversations):
     client, _ = pg_client
-    page = client.get(f"/conversations/{conversations.xss}").text
+    page = client.get(path_of(conversations.xss)).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and XSS not in page

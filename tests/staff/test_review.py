@@ -8,30 +8,87 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+import uuid
+from html import unescape
 
 import yaml
 
+from staff_review.exports import pseudonym
 from tests.servers import ROOT
-from tests.staff.conftest import EMAIL, MISUNDERSTOOD, NAME, XSS
+from tests.staff.conftest import EMAIL, MISUNDERSTOOD, NAME, PHONE, XSS, path_of, sqlite_file
 
 
 def rows_of(page: str, conversation_id: str) -> bool:
     return f">{conversation_id}</a>" in page
 
 
-def test_the_list_shows_new_conversations_newest_first_with_flags(staff_app, conversations):
+def listed(page: str):
+    """The conversation ids of a list page, in order."""
+    return [unescape(cid) for cid in re.findall(r'<a href="/conversation\?id=[^"]*">([^<]*)</a>', page)]
+
+
+def mark_reviewed(client, conversation_id: str):
+    page = client.get(path_of(conversation_id)).text
+    through = re.search(r'name="through" value="(\d+)"', page).group(1)
+    return client.form(path_of(conversation_id, "review"), {"reviewed": "1", "through": through})
+
+
+def row_of(page: str, conversation_id: str) -> str:
+    return page[page.index(f">{conversation_id}</a>"):].split("</tr>")[0]
+
+
+def test_the_list_shows_new_conversations_most_recent_first_with_flags(staff_app, conversations):
     client = staff_app.login("reviewer")
     page = client.get("/conversations").text
     ids = [conversations.plain, conversations.xss, conversations.crisis, conversations.callback, conversations.misunderstood]
     positions = [page.index(f">{cid}</a>") for cid in ids]
-    assert positions == sorted(positions, reverse=True), "newest first"
-    row = page[page.index(f">{conversations.callback}</a>"):].split("</tr>")[0]
+    assert positions == sorted(positions, reverse=True), "most recent activity first"
+    row = row_of(page, conversations.callback)
     assert "crisis" in row and "callback" in row and "rest" in row
 
 
-def test_filters(staff_app, conversations):
+def test_new_activity_after_a_review_brings_the_conversation_back(staff_app, assistant):
+    sender = f"staff-later-{uuid.uuid4().hex[:8]}"
+    assistant.say(sender, "what is IOP?")
+    client = staff_app.login("reviewer")
+    client.get("/conversations")
+    assert "Reviewed by reviewer" in mark_reviewed(client, sender).text
+    assert not rows_of(client.get("/conversations", params={"reviewed": "no"}).text, sender)
+    assistant.say("staff-other-" + uuid.uuid4().hex[:8], "hello")  # someone else, in between
+    assistant.say(sender, "how many days a week is that?")
+    page = client.get("/conversations").text
+    assert listed(page)[0] == sender, "back at the top"
+    assert "new activity since review" in row_of(page, sender)
+    assert rows_of(client.get("/conversations", params={"reviewed": "no"}).text, sender)
+    assert not rows_of(client.get("/conversations", params={"reviewed": "yes"}).text, sender)
+    transcript = client.get(path_of(sender)).text
+    assert "New activity since review" in transcript and "Mark reviewed" in transcript
+    # Reviewing again covers the new messages.
+    mark_reviewed(client, sender)
+    assert rows_of(client.get("/conversations", params={"reviewed": "yes"}).text, sender)
+
+
+def test_odd_conversation_ids_open(staff_app, assistant):
+    """A sender id is the client's choice: none may hide a transcript (a crisis, say) from staff."""
+    run = uuid.uuid4().hex[:8]
+    senders = [f"a/b-{run}", f"../c//d-{run}", f"/lead-{run}", f"q?x=1&y=%2F#h-{run}"]
+    for sender in senders:
+        assistant.say(sender, "I want to kill myself")
+    client = staff_app.login("reviewer")
+    page = client.get("/conversations", params={"flag": "crisis"}).text
+    links = {unescape(cid): unescape(href) for href, cid in re.findall(r'<a href="(/conversation\?id=[^"]*)">([^<]*)</a>', page)}
+    for sender in senders:
+        transcript = client.get(links[sender])
+        assert transcript.status_code == 200, sender
+        assert "I want to kill myself" in transcript.text and "crisis lexicon" in transcript.text
+        assert "Reviewed by reviewer" in mark_reviewed(client, sender).text
+        assert client.get(path_of(sender, "export"), params={"format": "csv"}).status_code == 200
+
+
+def test_filters(staff_app, conversations, assistant):
     client = staff_app.login("reviewer")
     crisis = client.get("/conversations", params={"flag": "crisis"}).text
     assert rows_of(crisis, conversations.crisis) and rows_of(crisis, conversations.callback)
@@ -45,6 +102,11 @@ def test_filters(staff_app, conversations):
     by_channel = client.get("/conversations", params={"channel": "rest"}).text
     assert rows_of(by_channel, conversations.plain)
     assert not rows_of(client.get("/conversations", params={"channel": "telegram"}).text, conversations.plain)
+    # The callback flag means a request was stored, not that the form started.
+    started_only = f"staff-form-only-{uuid.uuid4().hex[:8]}"
+    assistant.say(started_only, "please call me")
+    assert started_only not in listed(client.get("/conversations", params={"flag": "callback"}).text)
+    assert started_only in listed(client.get("/conversations").text)
     future = client.get("/conversations", params={"start": "2999-01-01"}).text
     assert "No conversations match." in future
     past = client.get("/conversations", params={"end": "2000-01-01"}).text
@@ -53,25 +115,23 @@ def test_filters(staff_app, conversations):
 
 def test_transcript_shows_the_nlu_actions_forms_and_slots(staff_app, conversations):
     client = staff_app.login("reviewer")
-    page = client.get(f"/conversations/{conversations.callback}").text
+    page = client.get(path_of(conversations.callback)).text
     assert "Session 1 started" in page
     assert "request_callback" in page  # the predicted intent of the first message
     assert "form <b>callback_form</b> started" in page and "form asks for <b>callback_phone</b>" in page
     assert "action_crisis_response" in page and "crisis lexicon" in page
     assert "slot callback_name = Sam Rivera" in page
     assert re.search(r"CB-[2-9A-HJKMNP-Z]{6}", page), "a link to the callback request"
-    plain = client.get(f"/conversations/{conversations.plain}").text
+    plain = client.get(path_of(conversations.plain)).text
     assert "level_of_care=IOP" in plain and "ask_level_info" in plain
 
 
 def test_mark_reviewed_tags_and_notes(staff_app, conversations):
     client = staff_app.login("reviewer")
-    path = f"/conversations/{conversations.crisis}"
-    client.get(path)
-    assert "Reviewed by reviewer" in client.form(path + "/review", {"reviewed": "1"}).text
-    page = client.form(path + "/tags", {"tag": "Follow up"}).text
+    assert "Reviewed by reviewer" in mark_reviewed(client, conversations.crisis).text
+    page = client.form(path_of(conversations.crisis, "tags"), {"tag": "Follow up"}).text
     assert "follow up" in page
-    page = client.form(path + "/notes", {"body": "Called 911 advice given; <b>check</b> tomorrow."}).text
+    page = client.form(path_of(conversations.crisis, "notes"), {"body": "Called 911 advice given; <b>check</b> tomorrow."}).text
     assert "&lt;b&gt;check&lt;/b&gt;" in page
     reviewed = client.get("/conversations", params={"reviewed": "yes"}).text
     assert rows_of(reviewed, conversations.crisis) and not rows_of(reviewed, conversations.plain)
@@ -83,20 +143,37 @@ def test_callback_queue(staff_app, conversations, assistant):
     client = staff_app.login("reviewer")
     queue = client.get("/callbacks").text
     assert NAME in queue and "+16195550123" in queue
-    callback_id = re.search(rf'id="cb(\d+)">\s*<td><b>CB-\w+</b><br><a href="/conversations/{conversations.callback}"', queue).group(1)
+    callback_id = re.search(rf'id="cb(\d+)">\s*<td><b>CB-\w+</b><br><a href="{re.escape(path_of(conversations.callback))}"', queue).group(1)
     page = client.form(f"/callbacks/{callback_id}/status", {"from": "new", "to": "contacted"}).text
     assert "is now contacted" in page
     contacted = client.get("/callbacks", params={"status": "contacted"}).text
     assert NAME in contacted and "contacted by reviewer" in contacted
     # A second click from a stale page changes nothing.
     assert "was not moved" in client.form(f"/callbacks/{callback_id}/status", {"from": "new", "to": "contacted"}).text
-    # The person asking again after being contacted makes a new request (storage/callbacks.py's rule).
-    import sqlite3
+    dashboard = client.get("/dashboard").text
+    contacted, requested = map(int, re.search(r'<div class="figure">(\d+) / (\d+)</div><div>callbacks contacted', dashboard).groups())
 
-    with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
-        statuses = [r[0] for r in db.execute("SELECT status FROM callback_requests WHERE conversation_id = ?",
+    def statuses():
+        with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+            return [r[0] for r in db.execute("SELECT status FROM callback_requests WHERE conversation_id = ? ORDER BY id",
                                              (conversations.callback,))]
-    assert statuses == ["contacted"]
+
+    assert statuses() == ["contacted"]
+    # The person asking again after being contacted makes a new request (storage/callbacks.py's rule).
+    for message in ["can someone from your team call me?", NAME, PHONE, "Evening", "Nothing to add", "/affirm", "/affirm"]:
+        assistant.say(conversations.callback, message)
+    assert statuses() == ["contacted", "new"]
+    queue = client.get("/callbacks").text
+    new_id = re.search(rf'id="cb(\d+)">\s*<td><b>CB-\w+</b><br><a href="{re.escape(path_of(conversations.callback))}"', queue).group(1)
+    assert new_id != callback_id
+    # Closed straight from new (a duplicate): requested, but not contacted.
+    assert "is now closed" in client.form(f"/callbacks/{new_id}/status", {"from": "new", "to": "closed"}).text
+    dashboard = client.get("/dashboard").text
+    assert re.search(r'<div class="figure">(\d+) / (\d+)</div><div>callbacks contacted', dashboard).groups() == (
+        str(contacted), str(requested + 1))
+    # The transcript offers the same moves as the queue, from callback_queue.MOVES.
+    transcript = client.get(path_of(conversations.callback)).text
+    assert "Mark contacted" not in transcript and transcript.count("Mark closed") == 1  # one contacted, one closed
 
 
 def _export(client, path, **params):
@@ -107,7 +184,7 @@ def _export(client, path, **params):
 
 def test_exports_and_redaction(staff_app, conversations):
     client = staff_app.login("reviewer")
-    path = f"/conversations/{conversations.callback}/export"
+    path = path_of(conversations.callback, "export")
     full = _export(client, path, format="csv").text
     assert NAME in full and "(619) 555-0123" in full and EMAIL in full
     for fmt in ("csv", "json"):
@@ -121,20 +198,26 @@ def test_exports_and_redaction(staff_app, conversations):
         assert "5550123" not in re.sub(r"\D", "", text)
         assert "Sam" not in text and "Rivera" not in text and EMAIL not in text
         assert "can someone from your team call me?" in text  # the rest is still there
+        assert conversations.callback not in redacted, "conversation ids are pseudonyms"
     rows = list(csv.DictReader(io.StringIO(_export(client, path, format="csv", redact="1").text)))
     assert rows[0]["speaker"] == "user" and rows[0]["intent"] == "request_callback"
     document = json.loads(_export(client, path, format="json").text)
     assert document["redacted"] is False and document["conversations"][0]["conversation_id"] == conversations.callback
+    assert {row["conversation_id"] for row in rows} == {pseudonym(conversations.callback, staff_app.secret_key)}
     # A filtered set: the crisis conversations, as JSON.
     crisis = json.loads(_export(client, "/export", format="json", flag="crisis", redact="1").text)
     exported = {c["conversation_id"] for c in crisis["conversations"]}
-    assert {conversations.crisis, conversations.callback} <= exported and conversations.plain not in exported
+    expected = {pseudonym(cid, staff_app.secret_key) for cid in (conversations.crisis, conversations.callback)}
+    assert expected <= exported and pseudonym(conversations.plain, staff_app.secret_key) not in exported
+    assert all(re.fullmatch(r"conv-[0-9a-f]{12}", cid) for cid in exported)
+    full = json.loads(_export(client, "/export", format="json", flag="crisis").text)
+    assert {conversations.crisis, conversations.callback} <= {c["conversation_id"] for c in full["conversations"]}
 
 
 def test_views_and_exports_are_in_the_audit_log(staff_app, conversations):
     reviewer = staff_app.login("reviewer")
-    reviewer.get(f"/conversations/{conversations.xss}")
-    _export(reviewer, f"/conversations/{conversations.xss}/export", format="json", redact="1")
+    reviewer.get(path_of(conversations.xss))
+    _export(reviewer, path_of(conversations.xss, "export"), format="json", redact="1")
     _export(reviewer, "/export", format="csv", q="<script>")
     admin = staff_app.login("admin")
     log = admin.get("/admin/audit", params={"conversation_id": conversations.xss}).text
@@ -142,26 +225,59 @@ def test_views_and_exports_are_in_the_audit_log(staff_app, conversations):
     assert re.search(r"<td>reviewer</td>\s*<td>export_json</td>", log) and "redacted; one conversation" in log
     assert re.search(r"<td>reviewer</td>\s*<td>export_csv</td>", log) and "q=(search)" in log
     assert "&lt;script&gt;" not in log, "search words are not kept"
+    # Pages that show many conversations' health information name each one.
+    reviewer.get("/callbacks", params={"status": "all"})
+    log = admin.get("/admin/audit", params={"conversation_id": conversations.callback}).text
+    assert re.search(r"<td>reviewer</td>\s*<td>view_callbacks</td>", log)
 
 
-def test_corrections_export_as_valid_rasa_nlu(staff_app, conversations, tmp_path):
-    client = staff_app.login("reviewer")
-    page = client.get(f"/conversations/{conversations.misunderstood}").text
+def test_corrections_pages_are_audited(staff_app, conversations):
+    reviewer = staff_app.login("reviewer")
+    page = reviewer.get(path_of(conversations.misunderstood)).text
     event_id = re.search(r'name="event_id" value="(\d+)"', page).group(1)
-    page = client.form(f"/conversations/{conversations.misunderstood}/corrections",
+    reviewer.form(path_of(conversations.misunderstood, "corrections"), {"event_id": event_id, "intent": "out_of_scope"})
+    reviewer.get("/corrections")
+    reviewer.get("/corrections/nlu.yml")
+    log = staff_app.login("admin").get("/admin/audit", params={"conversation_id": conversations.misunderstood}).text
+    assert re.search(r"<td>reviewer</td>\s*<td>view_corrections</td>", log)
+    assert re.search(r"<td>reviewer</td>\s*<td>corrections_export</td>", log)
+
+
+def test_corrections_export_as_valid_rasa_nlu(staff_app, conversations, assistant, tmp_path):
+    client = staff_app.login("reviewer")
+    page = client.get(path_of(conversations.misunderstood)).text
+    event_id = re.search(r'name="event_id" value="(\d+)"', page).group(1)
+    page = client.form(path_of(conversations.misunderstood, "corrections"),
                        {"event_id": event_id, "intent": "out_of_scope"}).text
     assert "corrected to out_of_scope by reviewer" in page
-    xss_page = client.get(f"/conversations/{conversations.xss}").text
+    xss_page = client.get(path_of(conversations.xss)).text
     xss_event = re.findall(r'name="event_id" value="(\d+)"', xss_page)[-1]
-    client.form(f"/conversations/{conversations.xss}/corrections", {"event_id": xss_event, "intent": "out_of_scope"})
-    assert client.form(f"/conversations/{conversations.xss}/corrections",
+    client.form(path_of(conversations.xss, "corrections"), {"event_id": xss_event, "intent": "out_of_scope"})
+    assert client.form(path_of(conversations.xss, "corrections"),
                        {"event_id": xss_event, "intent": "not_an_intent"}).status_code == 400
+    # A form answer (a name) never becomes training data, even when posted by hand.
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+        name_event = next(event_id for event_id, data in db.execute(
+            "SELECT id, data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (conversations.callback,))
+            if json.loads(data).get("text") == NAME)
+    assert client.form(path_of(conversations.callback, "corrections"),
+                       {"event_id": str(name_event), "intent": "out_of_scope"}).status_code == 400
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+        assert db.execute("SELECT count(*) FROM staff_corrections WHERE event_id = ?", (name_event,)).fetchone()[0] == 0
+    # Names, numbers and emails inside an ordinary message are redacted in the export.
+    assistant.say(conversations.callback, f"blorp zibble {NAME} {PHONE} {EMAIL}")
+    page = client.get(path_of(conversations.callback)).text
+    personal_event = re.findall(r'id="m(\d+)">\s*<div class="text">blorp zibble', page)[-1]
+    assert "corrected to out_of_scope" in client.form(path_of(conversations.callback, "corrections"),
+                                                      {"event_id": personal_event, "intent": "out_of_scope"}).text
     listing = client.get("/corrections").text
     assert MISUNDERSTOOD in listing and "&lt;script&gt;" in listing
     exported = client.get("/corrections/nlu.yml").text
     document = yaml.safe_load(exported)
     examples = {block["intent"]: block["examples"] for block in document["nlu"]}
     assert f"- {MISUNDERSTOOD}" in examples["out_of_scope"] and f"- {XSS}" in examples["out_of_scope"]
+    assert "- blorp zibble (name) (phone) (email)" in examples["out_of_scope"]
+    assert "Rivera" not in exported and "Sam" not in exported and "555" not in exported and EMAIL not in exported
     # Rasa itself accepts it, merged with the project's own training data.
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)

@@ -1,22 +1,28 @@
 """Security of the staff app, against the real server: login everywhere, CSRF, escaping,
-harmless search input, cookie flags, rate limits, roles, idle logoff."""
+harmless search input, cookie flags, rate limits, roles, idle logoff, open redirects,
+proxy headers, and no health information in logs, even when the database fails."""
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
+import threading
 import time
+import urllib.request
+import uuid
+from html import unescape
 
 import pytest
 
 from staff_review import create_app
-from tests.staff.conftest import PASSWORDS, XSS, run_cli
+from tests.servers import free_port
+from tests.staff.conftest import EMAIL, NAME, PASSWORDS, PHONE, XSS, path_of, run_cli, sqlite_file, start_staff_app
 
 
 def every_route():
     """(method, path) for every route of the app, with placeholder arguments."""
-    values = {"conversation_id": "anything", "callback_id": "1", "correction_id": "1", "username": "someone",
-              "filename": "style.css"}
+    values = {"callback_id": "1", "correction_id": "1", "username": "someone", "filename": "style.css"}
     app = create_app({"SECRET_KEY": "x"})
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -52,12 +58,12 @@ def test_login_page_and_wrong_password(staff_app):
 
 def test_csrf_tokens_are_enforced(staff_app, conversations, assistant):
     client = staff_app.login("reviewer")
-    path = f"/conversations/{conversations.plain}/review"
+    path = path_of(conversations.plain, "review")
     assert client.form(path, {"reviewed": "1"}, csrf=False).status_code == 400
     assert client.post(path, data={"reviewed": "1", "csrf_token": "forged"}).status_code == 400
     other = staff_app.login("admin")  # another session's token is no good either
     assert client.post(path, data={"reviewed": "1", "csrf_token": other.csrf}).status_code == 400
-    with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
         assert db.execute("SELECT count(*) FROM staff_reviews WHERE conversation_id = ?",
                           (conversations.plain,)).fetchone()[0] == 0
     # Even logging in needs the token.
@@ -68,7 +74,7 @@ def test_csrf_tokens_are_enforced(staff_app, conversations, assistant):
 
 def test_script_in_a_message_is_shown_as_text(staff_app, conversations):
     client = staff_app.login("reviewer")
-    page = client.get(f"/conversations/{conversations.xss}").text
+    page = client.get(path_of(conversations.xss)).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert XSS not in page
     assert "script-src" not in client.get("/conversations").headers["Content-Security-Policy"]  # default-src 'none'
@@ -81,7 +87,7 @@ def test_script_in_a_message_is_shown_as_text(staff_app, conversations):
 ])
 def test_sql_in_the_search_box_is_harmless(staff_app, assistant, conversations, query):
     client = staff_app.login("reviewer")
-    with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
         before = db.execute("SELECT count(*) FROM events").fetchone()[0]
         # Who really wrote the query's text (other test modules share this database and
         # send such strings on purpose): the search must list those and nobody else.
@@ -91,13 +97,13 @@ def test_sql_in_the_search_box_is_harmless(staff_app, assistant, conversations, 
         }
     response = client.get("/conversations", params={"q": query})
     assert response.status_code == 200
-    listed = set(re.findall(r'href="/conversations/([^"/?#]+)"', response.text))
+    listed = {unescape(cid) for cid in re.findall(r'<a href="/conversation\?id=[^"]*">([^<]*)</a>', response.text)}
     assert listed <= wrote, "the query was read as SQL or as a wildcard"
     assert bool(listed) == bool(wrote)
     if not wrote:
         assert "No conversations match." in response.text
     assert "argon2" not in response.text
-    with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
         assert db.execute("SELECT count(*) FROM events").fetchone()[0] >= before
 
 
@@ -140,11 +146,21 @@ def test_logins_are_rate_limited(staff_app, assistant):
     assert blocked.status_code == 429 and "Too many failed attempts" in blocked.text
 
 
-def test_reviewers_cannot_reach_admin_pages(staff_app):
+def test_reviewers_cannot_reach_admin_pages(staff_app, assistant):
     reviewer = staff_app.login("reviewer")
-    assert reviewer.get("/admin/users").status_code == 403
-    assert reviewer.get("/admin/audit").status_code == 403
-    assert reviewer.form("/admin/users", {"username": "sneaky", "password": "x" * 20, "role": "admin"}).status_code == 403
+    admin_routes = [(method, path) for method, path in ROUTES if path.startswith("/admin")]
+    assert len(admin_routes) >= 4
+    attempts = {"username": "sneaky", "password": "x" * 20, "role": "admin", "change": "role"}
+    for method, path in admin_routes:
+        path = path.replace("/someone", "/reviewer")  # the reviewer tries to make itself admin
+        response = reviewer.request(method, path, data={**attempts, "csrf_token": reviewer.csrf}, allow_redirects=False)
+        assert response.status_code == 403, (method, path, response.status_code)
+    for change in ("role", "disable", "password"):
+        assert reviewer.form("/admin/users/admin", {**attempts, "change": change}).status_code == 403
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+        assert db.execute("SELECT role FROM staff_users WHERE username = 'reviewer'").fetchone()[0] == "reviewer"
+        assert db.execute("SELECT active FROM staff_users WHERE username = 'admin'").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM staff_users WHERE username = 'sneaky'").fetchone()[0] == 0
     assert "Users" not in reviewer.get("/dashboard").text.split("<main>")[0]
 
 
@@ -166,17 +182,94 @@ def test_logout_ends_the_session(staff_app):
     assert client.get("/conversations", allow_redirects=False).status_code == 302
 
 
-def test_idle_sessions_end(assistant, monkeypatch):
-    """15 idle minutes in production; one second here (the same code path)."""
-    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
-    client = create_app({"SECRET_KEY": "x", "IDLE_SECONDS": 1}).test_client()
+def _logged_in_test_client(config):
+    client = create_app({"SECRET_KEY": "x", **config}).test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     client.post("/login", data={"username": "reviewer", "password": PASSWORDS["reviewer"], "csrf_token": token})
-    assert client.get("/dashboard").status_code == 200
-    time.sleep(2.2)
-    response = client.get("/dashboard")
+    return client
+
+
+def test_idle_sessions_end_and_activity_keeps_them(assistant, monkeypatch):
+    """15 idle minutes in production; one second here (the same code path)."""
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    client = _logged_in_test_client({"IDLE_SECONDS": 1})
+    started = time.monotonic()
+    while time.monotonic() - started < 2.5:  # well past the idle limit, active all along
+        assert client.get("/callbacks").status_code == 200, "activity keeps the session alive"
+        time.sleep(0.3)
+    time.sleep(1.6)
+    response = client.get("/callbacks")
     assert response.status_code == 302 and "expired=1" in response.headers["Location"]
     assert "15 idle minutes" in client.get(response.headers["Location"]).text
+
+
+def test_reading_pages_does_not_write_the_session_each_time(assistant, monkeypatch):
+    """SQLite is shared with Rasa: a GET touches the session row at most every 15 seconds."""
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    client = _logged_in_test_client({})
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+        newest = "SELECT last_seen_at, created_at FROM staff_sessions ORDER BY created_at DESC LIMIT 1"
+        seen, created = db.execute(newest).fetchone()
+        assert seen == created
+        time.sleep(1.1)
+        for _ in range(3):
+            assert client.get("/callbacks").status_code == 200
+        assert db.execute(newest).fetchone()[0] == seen
+
+
+HOSTILE_NEXT = [
+    "/\\evil.com", "//evil.com", "/\\/evil.com", "https://evil.com", "/\tevil.com", "/a\\b", "/a\nb", "/\revil.com",
+    " /x", "/ /evil.com", "javascript:alert(1)", "/\x00evil", "\\\\evil.com", "/\x7f",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_no_open_redirect_after_login(target):
+    from staff_review.auth import _safe_next
+
+    with create_app({"SECRET_KEY": "x"}).test_request_context():
+        assert _safe_next(target) == "/conversations"
+
+
+def test_local_paths_are_kept_after_login():
+    from staff_review.auth import _safe_next
+
+    with create_app({"SECRET_KEY": "x"}).test_request_context():
+        for target in ("/conversations?flag=crisis", "/conversation?id=a%2Fb", "/dashboard", "/"):
+            assert _safe_next(target) == target
+        assert _safe_next(None) == _safe_next("") == "/conversations"
+
+
+def test_login_with_a_hostile_next_stays_on_the_site(staff_app):
+    client = staff_app.client()
+    client.get("/login")
+    response = client.form("/login", {"username": "reviewer", "password": PASSWORDS["reviewer"], "next": "/\\evil.com"},
+                           allow_redirects=False)
+    assert response.status_code == 302 and response.headers["Location"] == "/conversations"
+
+
+def test_behind_the_trusted_proxy_the_client_address_counts():
+    """Waitress with the app's proxy settings: X-Forwarded-For from the proxy gives the address."""
+    from waitress.server import create_server
+
+    from staff_review.__main__ import proxy_options
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['REMOTE_ADDR']} {environ['wsgi.url_scheme']} {environ.get('HTTP_HOST')}".encode()]
+
+    assert proxy_options(None) == {} and proxy_options("") == {}
+    server = create_server(app, host="127.0.0.1", port=free_port(), **proxy_options("127.0.0.1"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{server.effective_port}/", headers={
+            "X-Forwarded-For": "198.51.100.7, 203.0.113.9", "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "staff.example.org"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.read().decode() == "203.0.113.9 https staff.example.org"
+    finally:
+        server.close()
 
 
 def test_the_app_listens_on_loopback_port_8001_by_default(monkeypatch):
@@ -190,7 +283,42 @@ def test_the_app_listens_on_loopback_port_8001_by_default(monkeypatch):
 
 def test_no_message_text_or_names_in_the_app_log(staff_app, conversations):
     client = staff_app.login("admin")
-    client.get(f"/conversations/{conversations.callback}")
+    client.get(path_of(conversations.callback))
     client.get("/conversations", params={"q": "Rivera"})
+    client.get(path_of(conversations.callback, "export"), params={"format": "csv"})
+    client.get("/callbacks", params={"status": "all"})
+    client.form(path_of(conversations.callback, "notes"), {"body": f"{NAME} asked us to call {PHONE}"})
     text = staff_app.log.read_text()
-    assert "Rivera" not in text and "555-0123" not in text and "pills" not in text
+    assert "Staff review app on http://" in text, "this is the app's log"
+    for secret in ("Rivera", "555-0123", "5550123", "pills", EMAIL):
+        assert secret not in text, secret
+
+
+def test_a_database_error_logs_no_parameters(assistant, tmp_path):
+    """A write that fails (the database locked by another process, as Rasa can hold it) is
+    logged with its SQL and without its parameters: the note's name and number stay out."""
+    copy = tmp_path / "locked.db"
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    log = tmp_path / "staff.log"
+    app, process = start_staff_app(f"sqlite:///{copy}?timeout=0.5", log)
+    try:
+        client = app.login("reviewer")
+        conversation = client.get("/conversations").text
+        assert "Log out" in conversation
+        sender = unescape(re.search(r'<a href="/conversation\?id=[^"]*">([^<]*)</a>', conversation).group(1))
+        client.get(path_of(sender))
+        with sqlite3.connect(copy, isolation_level=None) as locker:
+            locker.execute("BEGIN IMMEDIATE")  # another process writing
+            try:
+                failed = client.form(path_of(sender, "notes"), {"body": f"{NAME} at {PHONE}, {EMAIL} {uuid.uuid4()}"})
+            finally:
+                locker.execute("ROLLBACK")
+        assert failed.status_code == 500
+        text = log.read_text()
+        assert "database is locked" in text and "INSERT INTO staff_notes" in text, "the error was logged"
+        for secret in ("Rivera", "555-0123", EMAIL):
+            assert secret not in text, secret
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -8,6 +8,10 @@ Create Date: 2026-11-28
 The callback statuses stay as revision 0001 made them ("new", then
 "contacted", then "closed"): the one-open-request index covers "new" only, so
 storage/callbacks.py is unchanged. Rasa's `events` table is not touched.
+staff_login_attempts holds failed logins only. The conversation list is
+ordered and date-filtered by last activity (staff_conversations.last_at); a
+review covers events up to staff_reviews.reviewed_through, so a conversation
+with newer events counts as not reviewed.
 On PostgreSQL, search over message text uses a trigram index (pg_trgm), so
 `ILIKE '%words%'` is an index scan; without the extension it is still correct,
 only slower.
@@ -49,7 +53,6 @@ def upgrade() -> None:
         sa.Column("username", sa.String(64), nullable=False),
         sa.Column("remote_addr", sa.String(64), nullable=False),
         sa.Column("at", sa.Float, nullable=False),
-        sa.Column("succeeded", sa.Boolean, nullable=False),
     )
     op.create_index("ix_staff_login_attempts_username_at", "staff_login_attempts", ["username", "at"])
     op.create_index("ix_staff_login_attempts_remote_addr_at", "staff_login_attempts", ["remote_addr", "at"])
@@ -69,6 +72,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.String(255), primary_key=True),
         sa.Column("reviewed_by", sa.String(64), nullable=False),
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reviewed_through", sa.Integer, nullable=False),
     )
     op.create_table(
         "staff_tags",
@@ -113,6 +117,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.Float, nullable=False),
         sa.Column("started_day", sa.String(10), nullable=False),
         sa.Column("last_at", sa.Float, nullable=False),
+        sa.Column("last_event_id", sa.Integer, nullable=False),
         sa.Column("channel", sa.String(64), nullable=False),
         sa.Column("turns", sa.Integer, nullable=False),
         sa.Column("sessions", sa.Integer, nullable=False),
@@ -122,7 +127,7 @@ def upgrade() -> None:
         sa.Column("fallback", sa.Boolean, nullable=False),
         sa.Column("low_confidence", sa.Integer, nullable=False),
     )
-    op.create_index("ix_staff_conversations_started_at", "staff_conversations", ["started_at"])
+    op.create_index("ix_staff_conversations_last_at", "staff_conversations", ["last_at"])
     op.create_index("ix_staff_conversations_started_day", "staff_conversations", ["started_day"])
     op.create_table(
         "staff_messages",

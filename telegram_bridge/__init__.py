@@ -6,7 +6,7 @@ website uses (channels/rest_with_disclaimer.py), so Telegram users get the
 same answers, flows and disclaimer. This package only translates: it renders
 Rasa's replies as Telegram messages and inline keyboards, keeps one Rasa
 conversation per private chat, and answers what Rasa can't read (stickers,
-photos, edits) itself.
+photos, voice) itself.
 
 Modules: config (environment), rasa_client (the REST call), rendering (Rasa
 replies to Telegram HTML and keyboards), texts (the bridge's own wording),

@@ -30,6 +30,8 @@ from telegram_bridge.rasa_client import RasaClient
 logger = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 3  # times a request is repeated after Telegram's "retry after N s"
+# The kinds of update the handlers answer (handlers.register); Telegram sends no others.
+UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
 def build(config: Config) -> Tuple[Application, Bridge]:
@@ -43,7 +45,6 @@ def build(config: Config) -> Tuple[Application, Bridge]:
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
-        .base_file_url(config.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatOrder())
         # A second connection for getUpdates: at shutdown PTB calls it once more to mark
@@ -52,7 +53,7 @@ def build(config: Config) -> Tuple[Application, Bridge]:
         .persistence(persistence)
         .build()
     )
-    bridge = Bridge(RasaClient(config.rasa_url, config.rasa_timeout))
+    bridge = Bridge(RasaClient(config.rasa_url, config.rasa_timeout), log_key=config.token)
     register(application, bridge)
     return application, bridge
 
@@ -75,10 +76,14 @@ async def running(config: Config) -> AsyncIterator[Application]:
                     url_path=config.webhook.path,
                     webhook_url=config.webhook.url,
                     secret_token=config.webhook.secret,
-                    allowed_updates=Update.ALL_TYPES,
+                    allowed_updates=UPDATES,
+                    # One request at a time: with more, Telegram posts a chat's updates in
+                    # parallel and they can reach the per-chat queue (ordering.py) out of
+                    # order, e.g. a button press before the message typed just before it.
+                    max_connections=1,
                 )
             else:
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                await application.updater.start_polling(allowed_updates=UPDATES)
             await application.start()
             try:
                 yield application

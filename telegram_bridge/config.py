@@ -4,10 +4,9 @@ TELEGRAM_BOT_TOKEN       the bot's token from @BotFather (required)
 TELEGRAM_BASE_URL        Bot API address, default Telegram's own; any local Bot API
                          server (or the tests' fake one) can stand in. The token is
                          appended, or put where "{token}" is written.
-TELEGRAM_BASE_FILE_URL   file download address; default derived from the base URL
 RASA_URL                 the REST channel, default http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook
 RASA_TIMEOUT             seconds to wait for one Rasa turn (default 30)
-TELEGRAM_WEBHOOK_URL     set to use a webhook instead of long polling: the public HTTPS
+TELEGRAM_WEBHOOK_URL     set to use a webhook instead of long polling: the public https://
                          URL Telegram posts to (its path is the path served locally)
 TELEGRAM_WEBHOOK_SECRET  required with a webhook: Telegram sends it in every request
                          and the bridge rejects requests without it (1-256 of A-Z a-z 0-9 _ -)
@@ -15,6 +14,10 @@ TELEGRAM_WEBHOOK_LISTEN  local address of the webhook server (default 127.0.0.1,
 TELEGRAM_WEBHOOK_PORT    its port (default 8443)
 TELEGRAM_STATE_FILE      where each chat's conversation id survives restarts
                          (default var/telegram_bridge.pickle)
+
+A malformed value (a port that is not a number, a webhook URL that is not
+https) raises ConfigError, whose message names the variable; the entry point
+prints it in one line instead of a traceback.
 """
 from __future__ import annotations
 
@@ -50,19 +53,33 @@ class Webhook:
 class Config:
     token: str
     base_url: str
-    base_file_url: str
     rasa_url: str
     rasa_timeout: float
     state_file: Path
     webhook: Optional[Webhook] = None
 
 
-def file_url_for(base_url: str) -> str:
-    """Bot API servers serve files under /file/bot<token>/ beside /bot<token>/."""
-    if "/bot" in base_url:
-        head, _, tail = base_url.rpartition("/bot")
-        return f"{head}/file/bot{tail}"
-    return base_url
+def _number(env: Mapping[str, str], name: str, default: str, kind: type, low: float, high: float):
+    """The setting `name` as an int or float within [low, high], or a ConfigError saying so."""
+    raw = (env.get(name) or default).strip()
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name} must be {what} from {low:g} to {high:g} (it is {raw!r}).")
+    return value
+
+
+def _webhook_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_URL must be a public https:// URL (Telegram posts only to HTTPS), "
+            "for example https://bot.example.org/telegram."
+        )
+    return url
 
 
 def from_env(env: Mapping[str, str] = os.environ) -> Config:
@@ -70,7 +87,6 @@ def from_env(env: Mapping[str, str] = os.environ) -> Config:
     if not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather).")
     base_url = env.get("TELEGRAM_BASE_URL") or TELEGRAM_API
-    rasa_port = env.get("RASA_PORT", "5005")
     webhook = None
     if env.get("TELEGRAM_WEBHOOK_URL"):
         secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
@@ -80,17 +96,17 @@ def from_env(env: Mapping[str, str] = os.environ) -> Config:
                 "of A-Z, a-z, 0-9, _ and - (for example: openssl rand -hex 32)."
             )
         webhook = Webhook(
-            url=env["TELEGRAM_WEBHOOK_URL"],
+            url=_webhook_url(env["TELEGRAM_WEBHOOK_URL"].strip()),
             secret=secret,
-            listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
-            port=int(env.get("TELEGRAM_WEBHOOK_PORT", "8443")),
+            listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            port=_number(env, "TELEGRAM_WEBHOOK_PORT", "8443", int, 1, 65535),
         )
     return Config(
         token=token,
         base_url=base_url,
-        base_file_url=env.get("TELEGRAM_BASE_FILE_URL") or file_url_for(base_url),
-        rasa_url=env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-        rasa_timeout=float(env.get("RASA_TIMEOUT", "30")),
+        rasa_url=env.get("RASA_URL")
+        or f"http://127.0.0.1:{_number(env, 'RASA_PORT', '5005', int, 1, 65535)}/webhooks/rest/webhook",
+        rasa_timeout=_number(env, "RASA_TIMEOUT", "30", float, 1, 3600),
         state_file=Path(env.get("TELEGRAM_STATE_FILE") or ROOT / "var" / "telegram_bridge.pickle"),
         webhook=webhook,
     )

@@ -13,6 +13,13 @@ staff can tell a chat's conversations apart and in order.
 Buttons: Telegram's callback_data holds at most 64 bytes, and a Rasa payload
 such as '/ask_level_info{"level_of_care": "medically_managed_intensive_inpatient"}'
 is longer, so each button gets a short token ("b17") and the payload stays here.
+Only the buttons of the latest Rasa turn act, and only once: a press uses them
+up, and the next Rasa turn replaces them. So a double tap, or a tap on a
+keyboard the conversation has moved past (a form question already answered by
+typing), sends nothing to Rasa; the person is told the button is no longer
+active. The bridge's own replies ("text only", unknown command) leave them be:
+the question they answer is still open. Tokens are numbered per chat and never
+reused, so an old keyboard's token can't be mistaken for a new one.
 """
 from __future__ import annotations
 
@@ -20,7 +27,6 @@ from typing import MutableMapping, Optional, Tuple
 
 from telegram_bridge.rendering import Button
 
-KEPT_BUTTONS = 200  # per chat; older buttons answer "no longer active"
 CHOSEN = "chosen"  # callback_data of the "✓ choice" marker left after a press
 
 
@@ -33,18 +39,29 @@ def start_new_conversation(chat_id: int, chat_data: MutableMapping, reset_messag
     chat_data.pop("buttons", None)  # the old conversation's buttons no longer apply
 
 
+def new_turn(chat_data: MutableMapping) -> None:
+    """A Rasa turn is about to be shown: the previous turn's buttons stop acting."""
+    chat_data["buttons"] = {}
+
+
 def remember_button(chat_data: MutableMapping, button: Button) -> str:
     """The callback_data token for a button that sends `button.payload` when pressed."""
-    buttons = chat_data.setdefault("buttons", {})
     number = chat_data.get("next_button", 0)
     chat_data["next_button"] = number + 1
     token = f"b{number}"
-    buttons[token] = (button.payload, button.title)
-    while len(buttons) > KEPT_BUTTONS:
-        buttons.pop(next(iter(buttons)))
+    chat_data.setdefault("buttons", {})[token] = (button.payload, button.title)
     return token
 
 
-def pressed(chat_data: MutableMapping, token: str) -> Optional[Tuple[str, str]]:
-    """(payload, title) of a pressed button, or None if it is no longer known."""
-    return chat_data.get("buttons", {}).get(token)
+def pressed(chat_data: MutableMapping, token: str, message_id: Optional[int]) -> Optional[Tuple[str, str]]:
+    """(payload, title) of a pressed button, using up the turn's buttons; None if it no longer acts."""
+    found = chat_data.get("buttons", {}).get(token)
+    if found:
+        chat_data["buttons"] = {}
+        chat_data["pressed_message"] = message_id
+    return found
+
+
+def already_pressed(chat_data: MutableMapping, message_id: Optional[int]) -> bool:
+    """Whether a button under this message was the last one pressed (a double tap)."""
+    return message_id is not None and chat_data.get("pressed_message") == message_id

@@ -5,14 +5,25 @@ through rendering.finish_turn. Groups get a polite pointer to a private chat,
 and only when they address the bot: what people share here is health
 information, and a group is the wrong place for it (the bot never forwards
 group messages to Rasa). Anything that isn't text gets a plain "text only"
-answer; an edit is not re-answered, since the conversation has moved on.
+answer; service messages (a pin, an auto-delete timer) get none. An edited
+message's new text goes to Rasa as a new message: the edit may be the one
+that says someone is in danger, and crisis detection (in Rasa's NLU
+pipeline) must see it (design.md, invariant 2).
 
-Logs name the chat id and the kind of update, never message text, names or
-numbers (design.md, invariant 6).
+A button press always reaches Rasa once the button is known to act: stopping
+the button's spinner (answerCallbackQuery, refused as "too old" after a slow
+turn) and replacing its keyboard are niceties whose failure is logged and
+passed over.
+
+Logs name the kind of update and a short tag of the chat (a keyed hash: a
+private chat's id is the person's Telegram user id), never message text,
+names or numbers (design.md, invariant 6).
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
@@ -25,7 +36,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -52,6 +63,7 @@ COMMANDS = [
     BotCommand("callback", "Ask our admissions team to call you"),
     BotCommand("reset", "Start a new conversation"),
 ]
+OUR_COMMANDS = frozenset(command.command for command in COMMANDS)
 SEND_ATTEMPTS = 3
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -73,9 +85,24 @@ async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
     return await call()
 
 
+def chat_tag(key: str, chat_id: Optional[int]) -> str:
+    """A chat as logs name it: 8 hex digits of an HMAC of its id, keyed with the bot token.
+
+    Stable for a deployment (one chat's log lines can be followed), but not
+    reversible by trying every possible user id without the token.
+    """
+    if chat_id is None:
+        return "-"
+    return hmac.new(key.encode(), str(chat_id).encode(), hashlib.sha256).hexdigest()[:8]
+
+
 class Bridge:
-    def __init__(self, rasa: RasaClient) -> None:
+    def __init__(self, rasa: RasaClient, log_key: str) -> None:
         self.rasa = rasa
+        self._log_key = log_key
+
+    def tag(self, chat_id: Optional[int]) -> str:
+        return chat_tag(self._log_key, chat_id)
 
     # Sending ---------------------------------------------------------------
 
@@ -95,25 +122,40 @@ class Bridge:
         )
 
     async def send(self, context: Context, chat_id: int, messages: List[Outgoing]) -> None:
+        """Send a turn's messages in order; one that fails is logged and the rest still go.
+
+        The rest include the crisis lines and the disclaimer, so a refusal of
+        one message (after the retries) must not stop the turn. Only a chat
+        that blocked the bot (Forbidden) ends it: nothing more can arrive.
+        """
         for message in messages:
             markup = self.keyboard(message.rows, context.chat_data)
             try:
-                await with_retries(
-                    lambda: context.bot.send_message(
-                        chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=markup,
-                        link_preview_options=NO_PREVIEW,
-                    )
+                await self.send_one(context, chat_id, message, markup)
+            except Forbidden:
+                logger.warning("chat %s: the bot cannot write to this chat (blocked?)", self.tag(chat_id))
+                return
+            except TelegramError as problem:
+                logger.error("chat %s: a message could not be sent (%s)", self.tag(chat_id), type(problem).__name__)
+
+    async def send_one(self, context: Context, chat_id: int, message: Outgoing, markup: Optional[InlineKeyboardMarkup]) -> None:
+        try:
+            await with_retries(
+                lambda: context.bot.send_message(
+                    chat_id, message.html, parse_mode=ParseMode.HTML, reply_markup=markup,
+                    link_preview_options=NO_PREVIEW,
                 )
-            except BadRequest as problem:
-                if "parse" not in str(problem).lower():
-                    raise
-                # A rendering bug must not cost the person the reply: send it unformatted.
-                logger.error("Telegram rejected the HTML for chat %s; sent as plain text.", chat_id)
-                await with_retries(
-                    lambda: context.bot.send_message(
-                        chat_id, message.plain, reply_markup=markup, link_preview_options=NO_PREVIEW
-                    )
+            )
+        except BadRequest as problem:
+            if "parse" not in str(problem).lower():
+                raise
+            # A rendering bug must not cost the person the reply: send it unformatted.
+            logger.error("chat %s: Telegram rejected the HTML; sending plain text.", self.tag(chat_id))
+            await with_retries(
+                lambda: context.bot.send_message(
+                    chat_id, message.plain, reply_markup=markup, link_preview_options=NO_PREVIEW
                 )
+            )
 
     async def converse(self, update: Update, context: Context, message: str, before: tuple = ()) -> None:
         """Send `message` to this chat's Rasa conversation and the turn back, `before` texts first."""
@@ -122,8 +164,9 @@ class Bridge:
         try:
             turn = await self.rasa.send(sender, message)
         except RasaUnavailable as problem:
-            logger.error("Rasa unavailable for chat %s: %s", chat_id, problem)
+            logger.error("chat %s: Rasa unavailable (%s)", self.tag(chat_id), problem)
             turn = [{"text": texts.rasa_down()}]
+        conversations.new_turn(context.chat_data)
         await self.send(context, chat_id, finish_turn([{"text": text} for text in before] + turn))
 
     async def say(self, update: Update, context: Context, text: str) -> None:
@@ -131,61 +174,94 @@ class Bridge:
 
     # Private chats ----------------------------------------------------------
 
+    def log(self, update: Update, kind: str) -> None:
+        logger.info("chat %s: %s", self.tag(update.effective_chat.id if update.effective_chat else None), kind)
+
     async def on_text(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: text", update.effective_chat.id)
+        self.log(update, "text")
         await self.converse(update, context, update.effective_message.text)
 
     async def on_caption(self, update: Update, context: Context) -> None:
         """A photo or file with a caption: the caption is the person's words, so answer those."""
-        logger.info("chat %s: media with caption", update.effective_chat.id)
+        self.log(update, "media with caption")
         await self.converse(update, context, update.effective_message.caption)
 
+    async def on_edited(self, update: Update, context: Context) -> None:
+        """An edited message (or caption): its new text, answered as a new message."""
+        self.log(update, "edited message")
+        message = update.effective_message
+        await self.converse(update, context, message.text or message.caption)
+
     async def on_start(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: /start", update.effective_chat.id)
+        self.log(update, "/start")
         await self.converse(update, context, GREET, before=(texts.privacy_note(),))
 
     async def on_help(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: /help", update.effective_chat.id)
+        self.log(update, "/help")
         await self.converse(update, context, CAPABILITIES, before=(texts.help_note(),))
 
     async def on_callback(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: /callback", update.effective_chat.id)
+        self.log(update, "/callback")
         await self.converse(update, context, REQUEST_CALLBACK)
 
     async def on_reset(self, update: Update, context: Context) -> None:
         chat_id = update.effective_chat.id
         conversations.start_new_conversation(chat_id, context.chat_data, update.effective_message.message_id)
-        logger.info("chat %s: /reset, new conversation", chat_id)
+        self.log(update, "/reset, new conversation")
+        # Saved now, not at the next periodic save: a crash in between would
+        # silently put the person back in the conversation they reset.
+        context.application.mark_data_for_update_persistence(chat_ids=chat_id)
+        try:
+            await context.application.update_persistence()
+        except Exception as problem:  # e.g. disk full: the reset still holds in memory  # noqa: BLE001
+            logger.error("chat %s: could not save the reset (%s)", self.tag(chat_id), type(problem).__name__)
         await self.converse(update, context, GREET, before=(texts.reset_note(),))
 
     async def on_unknown_command(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: unknown command", update.effective_chat.id)
+        self.log(update, "unknown command")
         await self.say(update, context, texts.unknown_command())
 
     async def on_not_text(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: not text (%s)", update.effective_chat.id, kind_of(update.effective_message))
+        self.log(update, f"not text ({kind_of(update.effective_message)})")
         await self.say(update, context, texts.text_only())
 
-    async def on_edited(self, update: Update, context: Context) -> None:
-        logger.info("chat %s: edited message", update.effective_chat.id)
-        await self.say(update, context, texts.edited_message())
-
     async def on_button(self, update: Update, context: Context) -> None:
-        """A keyboard button: its payload goes to Rasa, the keyboard becomes a "✓ choice" marker."""
+        """A keyboard button: its payload goes to Rasa, the keyboard becomes a "✓ choice" marker.
+
+        Only the latest Rasa turn's buttons act, once (conversations.py): a
+        double tap or an old keyboard gets "no longer active" and nothing
+        reaches Rasa. Answering the query and editing the keyboard may fail
+        (the query too old after a slow turn, the message deleted): logged
+        and passed over, the payload is still delivered.
+        """
         query = update.callback_query
         if query.data == conversations.CHOSEN:
-            await query.answer(texts.already_chosen())
+            await self.answer(update, texts.already_chosen())
             return
-        found = conversations.pressed(context.chat_data, query.data or "") if update.effective_chat else None
+        message_id = query.message.message_id if query.message else None
+        found = conversations.pressed(context.chat_data, query.data or "", message_id) if update.effective_chat else None
         if not found:
-            await query.answer(texts.expired_button(), show_alert=True)
+            if update.effective_chat and conversations.already_pressed(context.chat_data, message_id):
+                self.log(update, "button pressed again")
+                await self.answer(update, texts.already_chosen())
+                return
+            self.log(update, "inactive button")
+            await self.answer(update, texts.expired_button(), show_alert=True)
             await self.mark(query.message, None)
             return
         payload, title = found
-        logger.info("chat %s: button", update.effective_chat.id)
-        await query.answer()
+        self.log(update, "button")
+        await self.answer(update)
         await self.mark(query.message, [InlineKeyboardButton(f"✓ {title}", callback_data=conversations.CHOSEN)])
         await self.converse(update, context, payload)
+
+    async def answer(self, update: Update, text: Optional[str] = None, show_alert: bool = False) -> None:
+        """Stop the button's spinner (with a note); a refusal, such as "query is too old", is no reason to stop."""
+        try:
+            await update.callback_query.answer(text, show_alert=show_alert)
+        except TelegramError as problem:
+            chat = update.effective_chat
+            logger.warning("chat %s: button not acknowledged (%s)", self.tag(chat.id if chat else None), type(problem).__name__)
 
     async def mark(self, message: Optional[Message], chosen: Optional[List[InlineKeyboardButton]]) -> None:
         """Replace a message's answer buttons by `chosen` (or nothing), keeping its link buttons."""
@@ -197,8 +273,8 @@ class Bridge:
             rows.append(chosen)
         try:
             await with_retries(lambda: message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None))
-        except BadRequest as problem:  # e.g. pressed twice: "message is not modified"
-            logger.info("chat %s: keyboard not changed (%s)", message.chat_id, problem)
+        except TelegramError as problem:  # e.g. "message is not modified", or deleted
+            logger.info("chat %s: keyboard not changed (%s)", self.tag(message.chat_id), type(problem).__name__)
 
     # Groups -----------------------------------------------------------------
 
@@ -207,7 +283,7 @@ class Bridge:
         message = update.message
         if message is None or not addressed(message, context.bot.username, context.bot.id):
             return
-        logger.info("chat %s: addressed in a group, declined", update.effective_chat.id)
+        self.log(update, "addressed in a group, declined")
         reply = own_turn(texts.group_decline())
         reply[-1].rows = [[Button("Message me privately", url=f"https://t.me/{context.bot.username}")]]
         await self.send(context, update.effective_chat.id, reply)
@@ -215,20 +291,24 @@ class Bridge:
     async def on_error(self, update: object, context: Context) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         logger.error(
-            "Error handling an update (chat %s): %s", chat.id if chat else "-", type(context.error).__name__,
+            "Error handling an update (chat %s): %s", self.tag(chat.id if chat else None), type(context.error).__name__,
             exc_info=context.error,
         )
 
 
 def addressed(message: Message, username: str, bot_id: int) -> bool:
-    """A command, a mention of the bot, or a reply to one of its messages."""
+    """One of our commands, a mention of the bot, or a reply to one of its messages.
+
+    A bare command is ours only if it is one of our commands: in a group with
+    other bots, "/settings" is meant for one of them. "/anything@ourbot" names us.
+    """
     mention = f"@{username}".lower()
     text = (message.text or message.caption or "").lower()
     if message.reply_to_message and message.reply_to_message.from_user and message.reply_to_message.from_user.id == bot_id:
         return True
     if text.startswith("/"):
-        command = text.split()[0]
-        return "@" not in command or command.endswith(mention)
+        command, _, to = text.split()[0][1:].partition("@")
+        return to == username.lower() if to else command in OUR_COMMANDS
     return mention in text
 
 
@@ -243,17 +323,20 @@ def kind_of(message: Message) -> str:
 def register(application: Application, bridge: Bridge) -> None:
     private = filters.ChatType.PRIVATE
     new = filters.UpdateType.MESSAGE
+    edited = filters.UpdateType.EDITED_MESSAGE
     handlers: List[Any] = [
         MessageHandler(filters.ChatType.GROUPS, bridge.on_group),
         CommandHandler("start", bridge.on_start, filters=private & new),
         CommandHandler("help", bridge.on_help, filters=private & new),
         CommandHandler("callback", bridge.on_callback, filters=private & new),
         CommandHandler("reset", bridge.on_reset, filters=private & new),
-        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, bridge.on_edited),
+        # An edited text or caption is answered as a new message; other edits (a live
+        # location moving, an edited command) are not answered.
+        MessageHandler(private & edited & ((filters.TEXT & ~filters.COMMAND) | filters.CAPTION), bridge.on_edited),
         MessageHandler(private & new & filters.COMMAND, bridge.on_unknown_command),
         MessageHandler(private & new & filters.TEXT, bridge.on_text),
         MessageHandler(private & new & filters.CAPTION, bridge.on_caption),
-        MessageHandler(private & new, bridge.on_not_text),
+        MessageHandler(private & new & ~filters.StatusUpdate.ALL, bridge.on_not_text),
         CallbackQueryHandler(bridge.on_button),
     ]
     application.add_handlers(handlers)

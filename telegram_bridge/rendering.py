@@ -7,11 +7,13 @@ formatting. The small Markdown subset the assistant writes is translated:
 **bold** becomes <b>, "- " list items become "•" bullets; numbered lists
 stay as they are.
 
-The disclaimer: the REST channel ends each Rasa turn with it; here it is
-taken off the end of the turn's last message and put back, in italics, on the
-last Telegram message, so it ends the turn exactly once even when a long
-text is split, and the bridge's own turns (help, "text only", Rasa down) get
-it the same way. Nothing is sent to Telegram except through finish_turn.
+The disclaimer: the REST channel ends each Rasa turn with it, and marks the
+message that carries it with a `disclaimer` field holding its text. Here it
+is taken off that message and put back, in italics, on the last Telegram
+message, so it ends the turn exactly once even when a long text is split.
+Turns without the field (the bridge's own: help, "text only", Rasa down) get
+knowledge.disclaimer() the same way. Nothing is sent to Telegram except
+through finish_turn.
 """
 from __future__ import annotations
 
@@ -98,13 +100,14 @@ def crisis_extras(custom: Dict[str, Any]) -> Tuple[str, List[List[Button]]]:
 
 def finish_turn(turn: List[Dict[str, Any]]) -> List[Outgoing]:
     """A whole bot turn as Telegram messages, the last one ending with the disclaimer."""
-    disclaimer = knowledge.disclaimer()
+    marked = [message for message in turn if isinstance(message.get("disclaimer"), str) and message["disclaimer"].strip()]
+    disclaimer = marked[-1]["disclaimer"].strip() if marked else knowledge.disclaimer()
     messages = [message for message in turn if message.get("text") or message.get("buttons") or message.get("custom")]
     outgoing: List[Outgoing] = []
-    for index, message in enumerate(messages):
+    for message in messages:
         text = (message.get("text") or "").strip()
-        if index == len(messages) - 1 and text.endswith(disclaimer):
-            text = text[: -len(disclaimer)].rstrip()
+        if (message.get("disclaimer") or "").strip() == disclaimer and text.endswith(disclaimer):
+            text = text[: -len(disclaimer)].rstrip()  # the REST channel's, shown once below
         buttons = [
             Button(title=str(button["title"]), payload=str(button["payload"]))
             for button in message.get("buttons") or []

@@ -10,6 +10,12 @@ import knowledge
 
 
 def _crisis_line() -> str:
+    """The crisis lines in one sentence, from knowledge/crisis_resources.yml.
+
+    The REST channel's error_reply() says the same; it is not imported from
+    channels/ because that module pulls Rasa and Sanic into this process, and
+    its phone number is not in the international form Telegram makes tappable.
+    """
     _, resources, _ = knowledge.crisis_resources()
     by_id = {resource.id: resource for resource in resources}
     return f"If you are in crisis: {by_id['lifeline'].action}. In an emergency: {by_id['emergency'].action}."
@@ -35,26 +41,19 @@ def help_note() -> str:
     return (
         "Type a question in your own words, or use:\n"
         "- /callback to ask our admissions team to call you\n"
-        "- /reset to start a new conversation (I forget what was said before)\n"
+        "- /reset to start a new conversation (earlier messages are no longer used)\n"
         "- /start for the welcome and privacy note"
     )
 
 
 def reset_note() -> str:
-    return "I've started a new conversation: nothing you said before carries over."
+    return "I've started a new conversation: earlier messages are no longer used."
 
 
 def text_only() -> str:
     return (
         "I can read text messages only, so I can't open stickers, photos, voice messages, "
         "files or locations. Please type your question."
-    )
-
-
-def edited_message() -> str:
-    return (
-        "I saw you edited a message. I can only answer new messages, so please send "
-        "the corrected text as a new message."
     )
 
 

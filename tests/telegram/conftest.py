@@ -47,12 +47,18 @@ def chat_id():
     return random.randint(10**8, 10**10)
 
 
-def check_turn(turn: List[Sent]) -> str:
-    """The disclaimer ends the turn's last message and appears nowhere else; the turn's text without it."""
+def check_turn(turn: List[Sent], html: bool = True) -> str:
+    """The disclaimer ends the turn's last message and appears nowhere else; the turn's text without it.
+
+    `turn` is everything the bot sent until the chat was quiet (FakeBotAPI.turn),
+    so a second disclaimer or a message after the disclaimer fails here.
+    """
     assert turn, "the bot said nothing"
-    assert turn[-1].text.endswith(DISCLAIMER)
-    assert turn[-1].html.endswith(f"<i>{DISCLAIMER}</i>"), "the disclaimer is set apart in italics"
+    assert turn[-1].text.endswith(DISCLAIMER), "the turn does not end with the disclaimer"
+    if html:
+        assert turn[-1].html.endswith(f"<i>{DISCLAIMER}</i>"), "the disclaimer is set apart in italics"
     assert all(DISCLAIMER not in sent.text for sent in turn[:-1]), "disclaimer repeated inside the turn"
+    assert turn[-1].text.count(DISCLAIMER) == 1, "disclaimer repeated inside the turn"
     return "\n".join(sent.text for sent in turn)[: -len(DISCLAIMER)].strip()
 
 

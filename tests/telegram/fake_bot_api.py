@@ -7,9 +7,12 @@ callback_data over 64 bytes, link buttons that are not http(s) or tg://.
 
 Tests script it: `push()` queues an update for getUpdates (or `post_webhook()`
 delivers it to the bridge's webhook, with a chosen secret token), `fail()`
-makes the next calls of a method fail (a 502, a 429 with retry_after), and
-`turn()` waits for the bridge's whole answer to one message: the messages
-sent to that chat up to and including the one that ends with the disclaimer.
+makes the next calls of a method fail (a 502, a 429 with retry_after, a 400
+such as "can't parse entities"), and `turn()` waits for the bridge's whole
+answer to one message: once a message ending with the disclaimer has arrived,
+it waits until the chat has been quiet for a moment and returns everything
+sent to it since the last turn collected, so an extra message or a second
+disclaimer shows up in the turn (and check_turn fails on it).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -33,6 +37,7 @@ ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 TAG = re.compile(r"</?[a-zA-Z][\w-]*(?:\s[^<>]*)?>")
 MAX_TEXT = 4096
 MAX_WAIT = 1.0  # seconds a getUpdates long poll is held, at most (keeps shutdown quick)
+QUIET = 0.3  # seconds without a new message to a chat after which its turn counts as over
 
 
 class ParseError(ValueError):
@@ -117,6 +122,7 @@ class FakeBotAPI:
         self._failures: Dict[str, List[Tuple[int, dict]]] = {}
         self._changed = asyncio.Event()
         self._collected: Dict[int, int] = {}  # per chat: sent messages already returned by turn()
+        self._last_sent: Dict[int, float] = {}  # per chat: when the last message was sent
         self._runner: Optional[web.AppRunner] = None
         self.port = 0
 
@@ -211,6 +217,7 @@ class FakeBotAPI:
         check_keyboard(markup)
         sent = Sent(int(params["chat_id"]), next(self._message_ids), params["text"], text, (markup or {}).get("inline_keyboard", []))
         self.sent.append(sent)
+        self._last_sent[sent.chat_id] = time.monotonic()
         self._changed.set()
         return sent.as_message()
 
@@ -273,11 +280,13 @@ class FakeBotAPI:
             },
         )
 
-    async def post_webhook(self, update: dict, secret: Optional[str]) -> int:
-        """Deliver an update to the webhook the bridge registered; the HTTP status."""
+    async def post_webhook(self, update: dict, secret: Optional[str], port: int) -> int:
+        """Deliver an update to the webhook the bridge registered, as the HTTPS proxy in front
+        of it would (plain HTTP to 127.0.0.1:`port`, the registered URL's path); the HTTP status."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        url = f"http://127.0.0.1:{port}{urlsplit(self.webhook['url']).path}"
         async with aiohttp.ClientSession() as session:
-            async with session.post(self.webhook["url"], json=update, headers=headers) as reply:
+            async with session.post(url, json=update, headers=headers) as reply:
                 return reply.status
 
     async def wait_until(self, condition, timeout: float = 60) -> None:
@@ -291,19 +300,36 @@ class FakeBotAPI:
             except asyncio.TimeoutError:
                 pass
 
-    async def turn(self, chat_id: int, timeout: float = 60) -> List[Sent]:
-        """The bridge's next complete turn in this chat (after the last one collected)."""
+    async def turns(self, chat_id: int, count: int = 1, timeout: float = 60) -> List[List[Sent]]:
+        """The bridge's next `count` turns in this chat, once the chat is quiet again.
+
+        Everything sent to the chat since the last turn collected, split after
+        each message that ends with the disclaimer; messages after the last
+        such one form a group of their own (on which check_turn fails).
+        """
         disclaimer = knowledge.disclaimer()
         start = self._collected.get(chat_id, 0)
 
         def mine() -> List[Sent]:
             return [sent for sent in self.sent if sent.chat_id == chat_id][start:]
 
-        await self.wait_until(lambda: any(sent.text.endswith(disclaimer) for sent in mine()), timeout)
+        await self.wait_until(lambda: sum(sent.text.endswith(disclaimer) for sent in mine()) >= count, timeout)
+        while time.monotonic() - self._last_sent[chat_id] < QUIET:
+            await asyncio.sleep(QUIET - (time.monotonic() - self._last_sent[chat_id]))
         messages = mine()
-        end = next(index for index, sent in enumerate(messages) if sent.text.endswith(disclaimer)) + 1
-        self._collected[chat_id] = start + end
-        return messages[:end]
+        self._collected[chat_id] = start + len(messages)
+        groups: List[List[Sent]] = [[]]
+        for sent in messages:
+            groups[-1].append(sent)
+            if sent.text.endswith(disclaimer):
+                groups.append([])
+        return groups if groups[-1] else groups[:-1]
+
+    async def turn(self, chat_id: int, timeout: float = 60) -> List[Sent]:
+        """The bridge's next turn in this chat: everything it sent until the chat was quiet again."""
+        start = self._collected.get(chat_id, 0)
+        await self.turns(chat_id, 1, timeout)
+        return [sent for sent in self.sent if sent.chat_id == chat_id][start : self._collected[chat_id]]
 
     def calls_of(self, method: str) -> List[dict]:
         return [params for name, params in self.calls if name == method]

@@ -7,15 +7,26 @@ so each test also proves the escaping.
 """
 import asyncio
 import logging
+import pickle
 import sqlite3
 
 import pytest
 
 import knowledge
+from telegram_bridge.handlers import chat_tag
 from tests.e2e.test_callback import REFERENCE
 from tests.telegram.conftest import bridge_config, check_turn, press, say
 
 PHONE = knowledge.clinic().phone
+UPDATES = ["message", "edited_message", "callback_query"]
+TOO_OLD = "Bad Request: query is too old and response timeout expired or query id is invalid"
+CRISIS = "i don't want to be alive anymore"
+
+
+def check_crisis_reply(text):
+    _, resources, _ = knowledge.crisis_resources()
+    for resource in resources:
+        assert resource.action in text
 
 
 def events(assistant, sender):
@@ -30,6 +41,8 @@ async def test_a_question_gets_its_answer_and_the_disclaimer_once(api, bot, chat
     # One Rasa conversation per chat, marked as coming from Telegram.
     user_events = [data for kind, data in events(assistant, f"telegram-{chat_id}") if kind == "user"]
     assert user_events and '"input_channel": "telegram"' in user_events[0]
+    # Only the kinds of update the bridge handles are asked for.
+    assert all(call["allowed_updates"] == UPDATES for call in api.calls_of("getUpdates"))
 
 
 async def test_start_greets_explains_and_warns_about_privacy(api, bot, chat_id):
@@ -87,9 +100,11 @@ async def test_callback_flow_with_buttons_stores_the_request(api, bot, chat_id, 
             (f"telegram-{chat_id}",),
         ).fetchall()
     assert rows == [(reference, "Quinn Telegramson", "+16195550142", "Evening")]
-    # Names and numbers never reach the bridge's logs.
+    # Names, numbers and chat ids (a private chat's id is the person's user id) never reach
+    # the bridge's logs; a keyed hash of the chat id does.
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert str(chat_id) in logged
+    assert f"chat {chat_tag(api.token, chat_id)}: button" in logged
+    assert str(chat_id) not in logged
     assert "Quinn" not in logged and "555-0142" not in logged and "5550142" not in logged
 
 
@@ -101,9 +116,10 @@ async def test_messages_from_one_chat_are_answered_in_order(api, bot, chat_id):
         api.user_message(chat_id, "Robin"),
         api.user_message(chat_id, "619-555-0123"),
     )
-    assert "What name" in check_turn(await api.turn(chat_id))
-    assert "phone number" in check_turn(await api.turn(chat_id))
-    assert "best time" in check_turn(await api.turn(chat_id))
+    name, phone, time = await api.turns(chat_id, 3)
+    assert "What name" in check_turn(name)
+    assert "phone number" in check_turn(phone)
+    assert "best time" in check_turn(time)
     assert "five days a week" in check_turn(await api.turn(other))
 
 
@@ -120,15 +136,52 @@ async def test_reset_starts_a_new_conversation(api, bot, chat_id, assistant):
     assert sum(kind == "user" for kind, _ in events(assistant, f"telegram-{chat_id}")) == 1
 
 
-async def test_buttons_from_before_a_reset_no_longer_act(api, bot, chat_id):
+async def test_a_reset_is_saved_at_once(api, bot, chat_id, tmp_path):
+    reset = api.user_message(chat_id, "/reset")
+    api.push(reset)
+    check_turn(await api.turn(chat_id))
+    # Well within PicklePersistence's 10 s interval: a crash now would not undo the reset.
+    with open(tmp_path / "telegram_state.pickle", "rb") as handle:
+        state = pickle.load(handle)
+    assert state["chat_data"][chat_id]["sender"] == f"telegram-{chat_id}-{reset['message']['message_id']}"
+
+
+def user_messages(assistant, sender):
+    return [data for kind, data in events(assistant, sender) if kind == "user"]
+
+
+@pytest.mark.parametrize("since", ["/reset", "what is an intensive outpatient program?"])
+async def test_buttons_from_an_earlier_turn_no_longer_act(api, bot, chat_id, since):
     menu = (await say(api, chat_id, "/help"))[-1]
-    check_turn(await say(api, chat_id, "/reset"))
+    check_turn(await say(api, chat_id, since))
     sent_before = len(api.sent)
     api.push(api.press(menu, "Levels of care"))
     await api.wait_until(lambda: api.calls_of("answerCallbackQuery"))
     assert "no longer active" in api.calls_of("answerCallbackQuery")[-1]["text"]
     await api.wait_until(lambda: api.message(chat_id, menu.message_id).keyboard == [])
+    await asyncio.sleep(0.3)
     assert len(api.sent) == sent_before
+
+
+async def test_a_double_tap_sends_the_payload_once(api, bot, chat_id, assistant):
+    menu = (await say(api, chat_id, "/help"))[-1]
+    api.push(api.press(menu, "What is IOP?"), api.press(menu, "What is IOP?"))
+    # One answer: a second one would be part of this turn (the fake waits for quiet).
+    assert "five days a week" in check_turn(await api.turn(chat_id))
+    sent_before = len(api.sent)
+    await api.wait_until(lambda: len(api.calls_of("answerCallbackQuery")) == 2)
+    assert api.calls_of("answerCallbackQuery")[-1]["text"] == "You already chose this."
+    await asyncio.sleep(0.3)
+    assert len(api.sent) == sent_before
+    assert api.message(chat_id, menu.message_id).titles() == [["✓ What is IOP?"]], "the marker stays"
+    assert len(user_messages(assistant, f"telegram-{chat_id}")) == 2  # /help's intent and one press
+
+
+async def test_a_press_reaches_rasa_when_telegram_refuses_the_acknowledgement(api, bot, chat_id):
+    menu = (await say(api, chat_id, "/help"))[-1]
+    api.fail("answerCallbackQuery", 400, TOO_OLD)
+    api.fail("editMessageReplyMarkup", 400, "Bad Request: message to edit not found")
+    assert "five days a week" in check_turn(await press(api, chat_id, menu, "What is IOP?"))
 
 
 NOT_TEXT = {
@@ -147,18 +200,40 @@ async def test_what_is_not_text_gets_a_polite_answer(api, bot, chat_id, kind):
     assert "five days a week" in check_turn(await say(api, chat_id, "what is an intensive outpatient program?"))
 
 
+async def test_service_messages_get_no_answer(api, bot, chat_id):
+    earlier = {"message_id": 1, "date": 1700000000, "chat": {"id": chat_id, "type": "private", "first_name": "Test"}, "text": "pinned"}
+    api.push(
+        api.user_message(chat_id, message_auto_delete_timer_changed={"message_auto_delete_time": 86400}),
+        api.user_message(chat_id, pinned_message=earlier),
+    )
+    # Only the question is answered (a reply to either service message would be part of this turn).
+    assert "five days a week" in check_turn(await say(api, chat_id, "what is an intensive outpatient program?"))
+
+
 async def test_a_captioned_photo_is_answered_by_its_caption(api, bot, chat_id):
     api.push(api.user_message(chat_id, caption="what is an intensive outpatient program?", **NOT_TEXT["photo"]))
     assert "five days a week" in check_turn(await api.turn(chat_id))
 
 
-async def test_an_edited_message_is_not_answered_again(api, bot, chat_id):
+def edit(api, original, text):
+    return api.update("edited_message", {**original["message"], "text": text, "edit_date": original["message"]["date"] + 5})
+
+
+async def test_an_edited_message_is_answered_as_a_new_one(api, bot, chat_id, assistant):
+    original = api.user_message(chat_id, "hello")
+    api.push(original)
+    check_turn(await api.turn(chat_id))
+    api.push(edit(api, original, "what is an intensive outpatient program?"))
+    assert "five days a week" in check_turn(await api.turn(chat_id))
+    assert len(user_messages(assistant, f"telegram-{chat_id}")) == 2
+
+
+async def test_crisis_wording_in_an_edit_gets_the_crisis_reply(api, bot, chat_id, assistant):
     original = api.user_message(chat_id, "what is an intensive outpatient program?")
     api.push(original)
     check_turn(await api.turn(chat_id))
-    edited = {**original["message"], "text": "what is PHP?", "edit_date": original["message"]["date"] + 5}
-    api.push(api.update("edited_message", edited))
-    assert "new message" in check_turn(await api.turn(chat_id))
+    api.push(edit(api, original, CRISIS))
+    check_crisis_reply(check_turn(await api.turn(chat_id)))
 
 
 async def test_unknown_commands_and_html_in_text(api, bot, chat_id):
@@ -168,11 +243,10 @@ async def test_unknown_commands_and_html_in_text(api, bot, chat_id):
 
 
 async def test_a_crisis_message_gets_tappable_crisis_resources(api, bot, chat_id):
-    turn = await say(api, chat_id, "i don't want to be alive anymore")
+    turn = await say(api, chat_id, CRISIS)
     text = check_turn(turn)
+    check_crisis_reply(text)
     _, resources, _ = knowledge.crisis_resources()
-    for resource in resources:
-        assert resource.action in text
     # Numbers in full international form, which Telegram makes tappable; a link button for the chat line.
     samhsa = next(resource for resource in resources if resource.tel.startswith("+"))
     assert f"Tap to call: {samhsa.tel}" in text
@@ -183,6 +257,7 @@ async def test_a_crisis_message_gets_tappable_crisis_resources(api, bot, chat_id
 
 async def test_groups_are_pointed_to_a_private_chat(api, bot, chat_id):
     group = -chat_id
+    api.push(api.user_message(group, "/settings", chat_type="supergroup"))  # another bot's command
     api.push(api.user_message(group, "anyone know about IOP?", chat_type="supergroup"))
     api.push(api.user_message(group, "@iop_test_bot what is IOP?", chat_type="supergroup"))
     text = check_turn(await api.turn(group))
@@ -196,6 +271,22 @@ async def test_telegram_network_errors_and_flood_limits_are_retried(api, bot, ch
     api.fail("sendMessage", 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1})
     assert "five days a week" in check_turn(await say(api, chat_id, "what is an intensive outpatient program?"))
     assert len(api.calls_of("sendMessage")) == 3
+
+
+async def test_html_telegram_rejects_is_sent_as_plain_text(api, bot, chat_id):
+    api.fail("sendMessage", 400, 'Bad Request: can\'t parse entities: unsupported start tag "x" at byte offset 0')
+    turn = await say(api, chat_id, "what is an intensive outpatient program?")
+    assert "five days a week" in check_turn(turn, html=False)
+    failed, plain = api.calls_of("sendMessage")[:2]
+    assert failed["parse_mode"] == "HTML" and "parse_mode" not in plain
+    assert "<" not in plain["text"] and plain["text"] == turn[0].text
+
+
+async def test_one_refused_message_does_not_cost_the_rest_of_the_turn(api, bot, chat_id):
+    api.fail("sendMessage", 400, "Bad Request: some refusal")  # the privacy note, first of the turn
+    text = check_turn(await say(api, chat_id, "/start"))  # the rest and the disclaimer still arrive
+    assert "not a private medical channel" not in text
+    assert "What would you like to know?" in text or "I can explain the levels of addiction treatment" in text
 
 
 async def test_rasa_down_gets_the_phone_number_and_recovers(api, bot, chat_id, assistant):
@@ -215,16 +306,19 @@ async def test_webhook_rejects_a_wrong_secret(api, assistant, tmp_path, chat_id)
     port = free_port()
     config = bridge_config(
         api, assistant.webhook, tmp_path,
-        TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+        TELEGRAM_WEBHOOK_URL="https://bot.example.org/telegram/hook",
         TELEGRAM_WEBHOOK_SECRET="s3cret-for-tests",
         TELEGRAM_WEBHOOK_PORT=str(port),
     )
     async with running(config):
         assert api.webhook["secret_token"] == "s3cret-for-tests"
+        assert api.webhook["url"] == "https://bot.example.org/telegram/hook"
+        assert int(api.webhook["max_connections"]) == 1, "one update at a time keeps a chat's order"
+        assert api.webhook["allowed_updates"] == UPDATES
         message = api.user_message(chat_id, "what is an intensive outpatient program?")
-        assert await api.post_webhook(message, secret="wrong") == 403
-        assert await api.post_webhook(message, secret=None) == 403
+        assert await api.post_webhook(message, secret="wrong", port=port) == 403
+        assert await api.post_webhook(message, secret=None, port=port) == 403
         await asyncio.sleep(0.5)
         assert not [sent for sent in api.sent if sent.chat_id == chat_id]
-        assert await api.post_webhook(message, secret="s3cret-for-tests") == 200
+        assert await api.post_webhook(message, secret="s3cret-for-tests", port=port) == 200
         assert "five days a week" in check_turn(await api.turn(chat_id))

@@ -1,4 +1,4 @@
-"""Rendering and configuration without servers: escaping, Markdown, keyboards, splitting, settings."""
+"""Rendering and configuration without servers: escaping, Markdown, keyboards, splitting, the disclaimer, settings."""
 import pytest
 
 import knowledge
@@ -10,17 +10,30 @@ DISCLAIMER = knowledge.disclaimer()
 
 
 def test_text_is_escaped_and_markdown_translated():
-    [message] = finish_turn([{"text": f"**IOP** & <b>you</b>\n- one\n- two <x>\n\n{DISCLAIMER}"}])
+    [message] = finish_turn([{"text": f"**IOP** & <b>you</b>\n- one\n- two <x>\n\n{DISCLAIMER}", "disclaimer": DISCLAIMER}])
     assert message.html.startswith("<b>IOP</b> &amp; &lt;b&gt;you&lt;/b&gt;\n• one\n• two &lt;x&gt;")
     assert visible_text(message.html, "HTML") == f"IOP & <b>you</b>\n• one\n• two <x>\n\n{DISCLAIMER}"
     assert message.plain == f"IOP & <b>you</b>\n• one\n• two <x>\n\n{DISCLAIMER}"
 
 
 def test_the_disclaimer_ends_the_turn_once_whoever_wrote_it():
-    from_rasa = finish_turn([{"text": "first"}, {"text": f"second\n\n{DISCLAIMER}"}])
+    # The REST channel appends it to the last message and names it in a `disclaimer` field.
+    from_rasa = finish_turn([{"text": "first"}, {"text": f"second\n\n{DISCLAIMER}", "disclaimer": DISCLAIMER}])
     own = finish_turn([{"text": "first"}, {"text": "second"}])
     assert [m.html for m in from_rasa] == [m.html for m in own]
     assert own[0].html == "first" and own[-1].html.endswith(f"\n\n<i>{DISCLAIMER}</i>")
+
+
+def test_the_disclaimer_field_decides_what_is_taken_off_and_shown():
+    other = "Not medical advice (the server's wording)."
+    [message] = finish_turn([{"text": f"answer\n\n{other}", "disclaimer": other}])
+    assert message.plain == f"answer\n\n{other}"
+    # A disclaimer-only message (after a buttons-only one) is folded into the last message.
+    [prompt] = finish_turn([{"buttons": [{"title": "A", "payload": "a"}]}, {"text": DISCLAIMER, "disclaimer": DISCLAIMER}])
+    assert prompt.rows and prompt.plain == f"Please choose:\n\n{DISCLAIMER}"
+    # Text that only happens to end like the disclaimer, in a message the channel did not mark, is kept.
+    first, last = finish_turn([{"text": f"quoted: {DISCLAIMER}"}, {"text": f"b\n\n{DISCLAIMER}", "disclaimer": DISCLAIMER}])
+    assert first.plain == f"quoted: {DISCLAIMER}" and last.plain == f"b\n\n{DISCLAIMER}"
 
 
 def test_a_long_text_is_split_with_the_disclaimer_and_buttons_on_the_last_piece():
@@ -52,15 +65,38 @@ ENV = {"TELEGRAM_BOT_TOKEN": "1:x"}
 def test_defaults():
     config = from_env(ENV)
     assert config.base_url == "https://api.telegram.org/bot"
-    assert config.base_file_url == "https://api.telegram.org/file/bot"
     assert config.rasa_url == "http://127.0.0.1:5005/webhooks/rest/webhook"
+    assert config.rasa_timeout == 30
     assert config.webhook is None
 
 
-def test_a_local_bot_api_server():
-    config = from_env({**ENV, "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot", "RASA_PORT": "6000"})
-    assert config.base_file_url == "http://127.0.0.1:8081/file/bot"
+def test_a_local_bot_api_server_and_rasa_port():
+    config = from_env({**ENV, "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot", "RASA_PORT": "6000", "RASA_TIMEOUT": "12.5"})
+    assert config.base_url == "http://127.0.0.1:8081/bot"
     assert config.rasa_url == "http://127.0.0.1:6000/webhooks/rest/webhook"
+    assert config.rasa_timeout == 12.5
+
+
+HOOK = {"TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram", "TELEGRAM_WEBHOOK_SECRET": "abc"}
+
+
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("RASA_TIMEOUT", "thirty"), ("RASA_TIMEOUT", "0"), ("RASA_TIMEOUT", "nan"),
+        ("RASA_PORT", "5005x"), ("RASA_PORT", "70000"),
+        ("TELEGRAM_WEBHOOK_PORT", "https"), ("TELEGRAM_WEBHOOK_PORT", "0"),
+    ],
+)
+def test_a_malformed_number_is_a_clear_config_error(setting, value):
+    with pytest.raises(ConfigError, match=f"^{setting} must be .*{value!r}"):
+        from_env({**ENV, **HOOK, setting: value})
+
+
+@pytest.mark.parametrize("url", ["http://bot.example.org/telegram", "bot.example.org/telegram", "https:///telegram"])
+def test_a_webhook_url_must_be_https(url):
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL must be a public https://"):
+        from_env({**ENV, **HOOK, "TELEGRAM_WEBHOOK_URL": url})
 
 
 @pytest.mark.parametrize("env", [{}, {"TELEGRAM_BOT_TOKEN": "  "}])

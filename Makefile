@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test callbacks bench-nlu bench-staff staff-user lock setup system-packages clean help
+.PHONY: run shell train test callbacks bench bench-nlu bench-staff staff-user lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -23,6 +23,7 @@ help:
 	@echo "make test       set up, train if needed, run every test"
 	@echo "make train      train a model unless one matches the data"
 	@echo "make callbacks  list the open callback requests"
+	@echo "make bench      latency, throughput, training, cold start, memory: ours against Rasa's example bot"
 	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline"
 	@echo "make bench-staff  staff app list and search latencies on 100,000 conversations (PostgreSQL)"
 	@echo "make staff-user NAME=maria ROLE=admin   create a staff account (asks for the password)"
@@ -67,6 +68,10 @@ test: setup system-packages
 callbacks: setup
 	@$(PY) -m storage.migrate
 	@$(PY) -m storage.callbacks
+
+# Writes bench/out/report.md and bench/out/latency.png; about 8 minutes.
+bench: setup
+	$(PY) -m benchmarks.run
 
 bench-nlu: setup
 	$(PY) -m benchmarks.nlu

@@ -39,7 +39,7 @@ from typing import Callable, Dict, List, Optional
 
 from benchmarks.conversations import CONFIRM_TURN, Turn, every_turn_of_ours, ours, reference
 from benchmarks.load import LoadResult, run_load
-from scripts.serve import free_port, start, stop
+from scripts.serve import free_port, server_env, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -53,6 +53,7 @@ QUICK_LEVELS = [(1, 2), (10, 10), (50, 50)]
 class BotRun:
     name: str
     training_s: float = 0.0
+    model_mb: float = 0.0
     cold_start_s: float = 0.0
     loads: List[LoadResult] = field(default_factory=list)
     rss_mb: Dict[str, float] = field(default_factory=dict)  # by server
@@ -65,19 +66,6 @@ class BotRun:
 
     def at(self, concurrency: int) -> LoadResult:
         return next(load for load in self.loads if load.concurrency == concurrency)
-
-
-def env_for(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_HOST": "127.0.0.1",
-        "PYTHONWARNINGS": "ignore::DeprecationWarning",
-        **(extra or {}),
-    }
 
 
 def timed(command: List[str], cwd: Path, env: Dict[str, str], log: Path) -> float:
@@ -172,10 +160,11 @@ def bench_ours(workdir: Path, levels: List[tuple]) -> BotRun:
     models = workdir / "models"
     run.training_s = timed(
         [str(BIN / "rasa"), "train", "--force", "--out", str(models), "--fixed-model-name", "ours"],
-        ROOT, env_for(), workdir / "ours-train.log",
+        ROOT, server_env(), workdir / "ours-train.log",
     )
+    run.model_mb = (models / "ours.tar.gz").stat().st_size / 1024 ** 2
     database = workdir / "ours.db"
-    env = env_for({"DATABASE_URL": f"sqlite:///{database}"})
+    env = server_env({"DATABASE_URL": f"sqlite:///{database}"})
     from storage.migrate import upgrade
 
     upgrade(f"sqlite:///{database}")  # as scripts/serve.py does before starting
@@ -206,10 +195,11 @@ def bench_reference(workdir: Path, levels: List[tuple]) -> BotRun:
     project.mkdir()
     print("Creating and training the reference bot (rasa init --no-prompt)...", flush=True)
     run.training_s = timed(
-        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], workdir, env_for(),
+        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], workdir, server_env(),
         workdir / "reference-train.log",
     )
     model = next((project / "models").glob("*.tar.gz"))
+    run.model_mb = model.stat().st_size / 1024 ** 2
     database = workdir / "reference.db"
     endpoints = project / "bench-endpoints.yml"
     # The same tracker store as ours: Rasa's SQL store on an SQLite file.
@@ -224,7 +214,7 @@ def bench_reference(workdir: Path, levels: List[tuple]) -> BotRun:
             str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
             "--credentials", str(credentials), "--endpoints", str(endpoints),
         ],
-        env_for(), port, workdir, reference, levels,
+        server_env(), port, workdir, reference, levels,
     )
     return run
 
@@ -247,6 +237,7 @@ def ratio(a: float, b: float) -> str:
 def table(ours_run: BotRun, ref: BotRun) -> str:
     rows = [
         ("full training (s)", f"{ours_run.training_s:.0f}", f"{ref.training_s:.0f}", ratio(ours_run.training_s, ref.training_s)),
+        ("model file (MB)", f"{ours_run.model_mb:.1f}", f"{ref.model_mb:.1f}", ratio(ours_run.model_mb, ref.model_mb)),
         ("cold start to first answer (s)", f"{ours_run.cold_start_s:.1f}", f"{ref.cold_start_s:.1f}", ratio(ours_run.cold_start_s, ref.cold_start_s)),
     ]
     for load in ours_run.loads:
@@ -299,6 +290,7 @@ def plot(ours_run: BotRun, ref: BotRun, path: Path) -> None:
         throughput.plot(levels, [load.throughput for load in run.loads], "-", marker="o", color=colour, label=run.name)
     latency.set(xscale="log", yscale="log", xlabel="conversations at a time", ylabel="latency (ms)", title="Latency percentiles")
     throughput.set(xscale="log", xlabel="conversations at a time", ylabel="messages per second", title="Throughput")
+    throughput.set_ylim(bottom=0)
     for axes in (latency, throughput):
         axes.set_xticks([1, 10, 50])
         axes.set_xticklabels(["1", "10", "50"])
@@ -312,7 +304,7 @@ def plot(ours_run: BotRun, ref: BotRun, path: Path) -> None:
 def report(ours_run: BotRun, ref: BotRun) -> str:
     checks = targets(ours_run, ref)
     lines = [
-        f"# Benchmark: our assistant and Rasa's example bot, same run",
+        "# Benchmark: our assistant and Rasa's example bot, same run",
         "",
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}.",
         "Both bots on Rasa 3.6.21, `rasa run` with the REST channel and the SQL tracker store on SQLite; "

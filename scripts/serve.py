@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,6 +41,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def server_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment every server of the project runs with (make run, the tests, make bench)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SANIC_HOST": "127.0.0.1",  # the action server: loopback only
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        # Rasa 3.6's dependencies warn about their own deprecations at every start.
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+        **(extra or {}),
+    }
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
@@ -103,13 +118,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     site_port = os.environ.get("SITE_PORT", "8000")
     staff_port = os.environ.get("STAFF_PORT", "8001")
     public_url = os.environ.get("ASSISTANT_PUBLIC_URL", f"http://localhost:{rasa_port}")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SANIC_HOST": "127.0.0.1",
-        # Rasa 3.6's dependencies warn about their own deprecations at every start.
-        "PYTHONWARNINGS": "ignore::DeprecationWarning",
-    }
+    env = server_env()
     (ROOT / "var").mkdir(exist_ok=True)
     # In a terminal chat the servers' logs would bury the conversation.
     logs = {name: ROOT / "var" / f"{name}.log" if args.chat else None for name in ("actions", "rasa")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import List, Optional
+from typing import List
 
 import sqlalchemy as sa
 

@@ -8,9 +8,8 @@ contacted (staff_callback_history), so one closed straight from "new"
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Tuple
 
 import sqlalchemy as sa

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from scripts.serve import free_port, wait_until_up  # noqa: F401 - free_port is used by the tests
+from scripts.serve import free_port, server_env, wait_until_up  # noqa: F401 - free_port is used by the tests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -29,18 +29,6 @@ def model_path() -> str:
     if not models:
         raise RuntimeError("No trained model: run the tests with `make test`.")
     return str(models[-1])
-
-
-def _env(extra: Dict[str, str]) -> Dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "RASA_TELEMETRY_ENABLED": "false",
-        "SANIC_HOST": "127.0.0.1",
-        **extra,
-    }
 
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
@@ -88,7 +76,7 @@ class Assistant:
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
             "tracker_store:\n  type: storage.tracker_store.UrlSQLTrackerStore\n"
         )
-        env = _env({"DATABASE_URL": database_url})
+        env = server_env({"DATABASE_URL": database_url})
         self.actions = Server(
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
             env,

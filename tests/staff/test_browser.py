@@ -71,6 +71,6 @@ def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
     assert document["conversations"][0]["conversation_id"] == pseudonym(conversations.walkthrough, staff_app.secret_key)
 
     # Back in the list, it shows as reviewed.
-    page.goto(staff_app.url + f"/conversations?reviewed=yes&flag=crisis")
+    page.goto(staff_app.url + "/conversations?reviewed=yes&flag=crisis")
     assert page.locator(f"a:text-is('{conversations.walkthrough}')").count() == 1
     page.screenshot(path=str(tmp_path / "list.png"))

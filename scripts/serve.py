@@ -106,6 +106,32 @@ def widget_origins(site_port: str) -> List[str]:
     return configured or [f"http://localhost:{site_port}", f"http://127.0.0.1:{site_port}"]
 
 
+def start_web_apps(env: Dict[str, str], site_port: str, staff_port: str, public_url: str) -> List[subprocess.Popen]:
+    """The demo website with the chat widget, and the staff review app."""
+    site = start(
+        [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url], env
+    )
+    staff = start([str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env)
+    try:
+        wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
+        wait_until_up(f"http://127.0.0.1:{staff_port}/login", staff, 60)
+    except BaseException:
+        stop([site, staff])
+        raise
+    return [site, staff]
+
+
+def start_telegram_bridge(env: Dict[str, str], rasa_port: str) -> Optional[subprocess.Popen]:
+    """The Telegram bot, when a token is configured; a one-line notice otherwise."""
+    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+        print("Telegram bot not started: set TELEGRAM_BOT_TOKEN to run it (see README, Telegram).", flush=True)
+        return None
+    bridge_env = {**env, "RASA_URL": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"}
+    bridge = start([str(BIN / "python"), "-m", "telegram_bridge"], bridge_env)
+    print("Telegram bot started (python -m telegram_bridge).", flush=True)
+    return bridge
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("MODEL"), required=not os.environ.get("MODEL"))
@@ -160,27 +186,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         processes.append(rasa)
         if not args.chat:
-            site = start(
-                [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url],
-                env,
-            )
-            processes.append(site)
-            staff = start(
-                [str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env
-            )
-            processes.append(staff)
-            wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
-            wait_until_up(f"http://127.0.0.1:{staff_port}/login", staff, 60)
+            processes += start_web_apps(env, site_port, staff_port, public_url)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, 300)
-        if args.chat:
-            pass  # the terminal chat needs no Telegram bot
-        elif os.environ.get("TELEGRAM_BOT_TOKEN"):
-            bridge_env = {**env, "RASA_URL": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"}
-            processes.append(start([str(BIN / "python"), "-m", "telegram_bridge"], bridge_env))
-            print("Telegram bot started (python -m telegram_bridge).", flush=True)
-        else:
-            print("Telegram bot not started: set TELEGRAM_BOT_TOKEN to run it (see README, Telegram).", flush=True)
+        if not args.chat:  # the terminal chat needs no Telegram bot
+            bridge = start_telegram_bridge(env, rasa_port)
+            processes += [bridge] if bridge else []
         url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
         if args.chat:
             from scripts.chat import chat

@@ -127,7 +127,7 @@ def has_admin(engine: Optional[Engine] = None) -> bool:
 
 HOW_TO_CREATE = (
     "No staff account exists yet. Create the first admin with\n"
-    "    .venv/bin/python -m staff_review.users create --role admin YOURNAME\n"
+    "    make staff-user NAME=yourname ROLE=admin\n"
     "or start with STAFF_ADMIN_USER and STAFF_ADMIN_PASSWORD set."
 )
 

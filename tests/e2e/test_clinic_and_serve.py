@@ -1,16 +1,10 @@
-"""The clinic's details come from one file; `scripts/serve.py` (make run) starts and stops cleanly."""
-import json
+"""The clinic's details come from one file: change it and every answer changes."""
 import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from tests.e2e.turns import check_turn
-from tests.servers import ROOT, Assistant, free_port, model_path
+from tests.servers import Assistant
 
 
 @pytest.fixture(scope="module")
@@ -44,43 +38,3 @@ def test_configured_hours_are_given_with_the_contact_details(other_clinic, sende
 def test_no_hours_configured_means_none_are_claimed(assistant, sender):
     text = check_turn(assistant.say(sender, "how can I reach you?"))
     assert "(855) 508-0437" in text and "available" not in text and "None" not in text
-
-
-def test_serve_starts_every_server_and_sigterm_stops_them(tmp_path):
-    port, actions_port, site_port = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "RASA_PORT": str(port),
-        "ACTIONS_PORT": str(actions_port),
-        "SITE_PORT": str(site_port),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'iop.db'}",
-    }
-    log = open(tmp_path / "serve.log", "wb")
-    serve = subprocess.Popen(
-        [sys.executable, "scripts/serve.py", "--model", model_path()],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        while b"The assistant is ready" not in (tmp_path / "serve.log").read_bytes():
-            assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "not ready in time"
-            time.sleep(0.5)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-            data=json.dumps({"sender": "serve-test", "message": "what is IOP?"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            assert "five days a week" in check_turn(json.loads(reply.read()))
-        with urllib.request.urlopen(f"http://127.0.0.1:{site_port}/", timeout=30) as page:
-            assert b"iop-chat.js" in page.read(), "the demo website embeds the widget"
-        children = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) >= 4  # serve.py, the action server, the Rasa server, the website
-    finally:
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=60) == 0
-    time.sleep(1)
-    still_running = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
-    assert still_running == []

@@ -1,0 +1,84 @@
+"""`scripts/serve.py` as `make run` runs it: every server up, the Telegram bot only
+with a token, and SIGTERM stops them all."""
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.e2e.turns import check_turn
+from tests.servers import ROOT, free_port, model_path
+from tests.telegram.conftest import check_turn as check_telegram_turn
+from tests.telegram.fake_bot_api import FakeBotAPI
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return reply.read()
+
+
+async def wait_for_line(log, text: str, serve, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while text.encode() not in log.read_bytes():
+        assert serve.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"no {text!r} in time"
+        await asyncio.sleep(0.5)
+
+
+@pytest.mark.parametrize("telegram", [False, True], ids=["without a token", "with a token"])
+async def test_make_run_starts_every_server_and_sigterm_stops_them(tmp_path, telegram):
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "SITE_PORT", "STAFF_PORT")}
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "STAFF_ADMIN_"))
+    }
+    env.update({name: str(port) for name, port in ports.items()})
+    env.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'iop.db'}"})
+    api = await FakeBotAPI().start() if telegram else None
+    if api:
+        env.update({
+            "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_BASE_URL": api.base_url,
+            "TELEGRAM_STATE_FILE": str(tmp_path / "telegram.pickle"),
+        })
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        serve = subprocess.Popen(
+            [sys.executable, "scripts/serve.py", "--model", model_path()],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        await wait_for_line(log, "The assistant is ready", serve)
+        text = log.read_text()
+        assert "No staff account exists yet" in text and "make staff-user" in text, "says how to make the first admin"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
+            data=json.dumps({"sender": "serve-test", "message": "what is IOP?"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            assert "five days a week" in check_turn(json.loads(reply.read()))
+        assert b"iop-chat.js" in get(f"http://127.0.0.1:{ports['SITE_PORT']}/"), "the website embeds the widget"
+        assert b"csrf_token" in get(f"http://127.0.0.1:{ports['STAFF_PORT']}/login"), "the staff app's login page"
+        if api:
+            assert "Telegram bot started" in text
+            chat_id = 4242
+            api.push(api.user_message(chat_id, "what is IOP?"))
+            assert "five days a week" in check_telegram_turn(await api.turn(chat_id, timeout=60))
+        else:
+            assert "Telegram bot not started: set TELEGRAM_BOT_TOKEN" in text
+        children = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
+        # serve.py, the action server, Rasa, the website, the staff app (and the bridge)
+        assert len(children) >= (6 if api else 5)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+        if api:
+            await api.stop()
+    await asyncio.sleep(1)
+    still_running = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
+    assert still_running == []

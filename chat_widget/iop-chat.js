@@ -32,7 +32,7 @@
   var SETTINGS = readSettings(script.dataset);
   var STORAGE_KEY = "iop-chat:v1:" + SETTINGS.serverUrl;
   var REQUEST_TIMEOUT_MS = 30000;
-  var MAX_MESSAGE_CHARS = 4000;
+  var MAX_MESSAGE_CHARS = 20000; // as the REST channel (channels/rest_with_disclaimer.py)
   var LINK_PROTOCOLS = ["http:", "https:", "tel:", "sms:", "mailto:"];
 
   function readSettings(data) {

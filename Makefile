@@ -69,7 +69,7 @@ callbacks: setup
 	@$(PY) -m storage.migrate
 	@$(PY) -m storage.callbacks
 
-# Writes bench/out/report.md and bench/out/latency.png; about 8 minutes.
+# Writes bench/out/report.md and bench/out/latency.png; about 5 minutes.
 bench: setup
 	$(PY) -m benchmarks.run
 

@@ -17,8 +17,8 @@ turn is known (design.md, invariants 1 and 5):
 * an error inside Rasa, or a custom action that fails (the action server
   is down, say: Rasa would then answer with a misleading "I didn't
   understand"), becomes an apology with the centre's phone number and the
-  crisis lines, never an empty or wrong reply. Message text is never logged (it may hold names and phone
-  numbers).
+  crisis lines, never an empty or wrong reply. Message text is never logged
+  (it may hold names and phone numbers).
 
 It keeps the name "rest", so the webhook stays at /webhooks/rest/webhook.
 """

@@ -106,12 +106,9 @@ def empty_message_reply() -> str:
 
 
 def error_reply() -> str:
-    _, resources, _ = knowledge.crisis_resources()
-    by_id = {resource.id: resource for resource in resources}
     return (
         "Sorry, something went wrong on my side. Please try again, or call our "
-        f"admissions team at {knowledge.clinic().phone}. If you are in crisis: "
-        f"{by_id['lifeline'].action}. In an emergency: {by_id['emergency'].action}."
+        f"admissions team at {knowledge.clinic().phone}. {knowledge.crisis_sentence()}"
     )
 
 

@@ -102,6 +102,14 @@ def crisis_resources() -> Tuple[str, Tuple[CrisisResource, ...], str]:
     return data["intro"].strip(), resources, data["outro"].strip()
 
 
+def crisis_sentence() -> str:
+    """The crisis lines in one sentence, for replies other than the crisis reply
+    (an error, a bot that can't answer here): the REST channel and the Telegram bridge."""
+    _, resources, _ = crisis_resources()
+    by_id = {resource.id: resource for resource in resources}
+    return f"If you are in crisis: {by_id['lifeline'].action}. In an emergency: {by_id['emergency'].action}."
+
+
 @functools.lru_cache(maxsize=None)
 def levels() -> Tuple[Level, ...]:
     """All levels of care, ordered from least to most intensive."""

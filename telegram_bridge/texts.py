@@ -9,18 +9,6 @@ from __future__ import annotations
 import knowledge
 
 
-def _crisis_line() -> str:
-    """The crisis lines in one sentence, from knowledge/crisis_resources.yml.
-
-    The REST channel's error_reply() says the same; it is not imported from
-    channels/ because that module pulls Rasa and Sanic into this process, and
-    its phone number is not in the international form Telegram makes tappable.
-    """
-    _, resources, _ = knowledge.crisis_resources()
-    by_id = {resource.id: resource for resource in resources}
-    return f"If you are in crisis: {by_id['lifeline'].action}. In an emergency: {by_id['emergency'].action}."
-
-
 def _phone() -> str:
     """The phone as written, and in international form, which Telegram makes tappable."""
     clinic = knowledge.clinic()
@@ -72,12 +60,12 @@ def already_chosen() -> str:
 def group_decline() -> str:
     return (
         "To keep what you share private, I only talk in private chats. "
-        f"Please message me directly. {_crisis_line()}"
+        f"Please message me directly. {knowledge.crisis_sentence()}"
     )
 
 
 def rasa_down() -> str:
     return (
         "Sorry, I can't answer right now. Please try again in a few minutes, or call "
-        f"our admissions team at {_phone()}. {_crisis_line()}"
+        f"our admissions team at {_phone()}. {knowledge.crisis_sentence()}"
     )

@@ -1,24 +1,16 @@
-"""The demo website and headless Chromium, for the widget's browser tests.
-
-Debian's Chromium (`make test` installs the `chromium` package) driven by
-Playwright; Playwright's own browser download does not work on these
-machines (design.md). The website runs as `make run` runs it, pointed at the
+"""The demo website and headless Chromium (tests/chromium.py), for the widget's
+browser tests. The website runs as `make run` runs it, pointed at the
 session's real assistant, whose CORS allows this site's origin only.
 """
 import os
 import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.chromium import launch
 from tests.servers import ROOT, Server, wait_for
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -47,10 +39,8 @@ def site(assistant, site_port, tmp_path_factory):
 # session can't start theirs until it is closed.
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

@@ -8,19 +8,15 @@ import json
 import pytest
 
 from staff_review.exports import pseudonym
+from tests.chromium import launch
 from tests.staff.conftest import PASSWORDS
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
 
 @pytest.fixture
 def page(tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = launch(playwright)
         context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
         page = context.new_page()
         dialogs = []

@@ -1,0 +1,22 @@
+"""Debian's Chromium, driven by Playwright, for every browser test (design.md).
+
+`make test` installs the `chromium` package; Playwright's own browser
+download does not work on these machines. Without the background-networking
+flags Chromium keeps trying to reach Google's hosts through a closed network.
+"""
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def launch(playwright):
+    """A headless Chromium browser from a running sync_playwright()."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -1,0 +1,211 @@
+"""Grading the blind sets (tests/blind/*.yml) against the running assistant, as a black box.
+
+Each expected label (README.md beside this file) names what a person should
+get back; a turn is right when one of its messages comes from a response that
+label accepts (the REST reply names each message's response). Crisis replies
+are graded on the `custom.crisis` flag the widget and Telegram use: a
+non-crisis label answered with the crisis script is wrong, whatever else came.
+"""
+from __future__ import annotations
+
+import json
+import urllib.request
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set
+
+import yaml
+
+import knowledge
+
+HERE = Path(__file__).resolve().parent
+CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml")
+CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
+WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
+
+RESPONSES: Dict[str, Set[str]] = {
+    "greet": {"utter_greet"},
+    "goodbye": {"utter_goodbye"},
+    "thanks": {"utter_you_are_welcome"},
+    "bot_identity": {"utter_iamabot"},
+    "capabilities": {"utter_capabilities"},
+    "out_of_scope": {"utter_out_of_scope"},
+    "rephrase": {"utter_ask_rephrase", "utter_fallback_call_us"},
+    "no_problem": {"utter_no_problem"},
+    "stopped": {"utter_stopped"},
+    "levels_overview": {"utter_levels_overview"},
+    "iop_therapies": {"utter_iop_therapies"},
+    "iop_start": {"utter_iop_start"},
+    "coping_skills": {"utter_coping_skills"},
+    "relapse_signs": {"utter_relapse_signs"},
+    "cognitive_skills": {"utter_cognitive_skills"},
+    "after_iop": {"utter_after_iop"},
+    "detox_alone": {"utter_detox_alone"},
+    "contact": {"utter_contact"},
+    "not_in_guide": {"utter_admissions_info"},
+    "medical_advice": {"utter_medical_advice"},
+    "human": {"utter_human"},
+    "withdrawal": {"utter_withdrawal_help"},
+    "spanish": {"utter_spanish"},
+    "non_english": {"utter_english_only"},
+    "crisis": {"utter_crisis"},
+    "crisis_es": {"utter_crisis_es"},
+    "triage:for_whom": {"utter_ask_triage_for_whom"},
+    "triage:withdrawal": {"utter_ask_triage_withdrawal"},
+    "triage:safe_home": {"utter_ask_triage_safe_home"},
+    "triage:can_attend": {"utter_ask_triage_can_attend"},
+    "triage:mental_health": {"utter_ask_triage_mental_health"},
+    "triage:prior_treatment": {"utter_ask_triage_prior_treatment"},
+    "triage:orientation": {"utter_triage_orientation", "utter_triage_orientation_open"},
+    "triage:stopped": {"utter_triage_stopped"},
+    "callback:name": {"utter_ask_callback_name"},
+    "callback:phone": {"utter_ask_callback_phone"},
+    "callback:best_time": {"utter_ask_callback_best_time"},
+    "callback:note": {"utter_ask_callback_note"},
+    "callback:consent": {"utter_ask_callback_consent"},
+    "callback:summary": {"utter_callback_summary"},
+    "callback:saved": {"utter_callback_saved"},
+    "callback:change": {"utter_callback_what_to_change"},
+    "callback:stopped": {"utter_callback_stopped"},
+    "callback:declined": {"utter_callback_declined"},
+}
+CRISIS_LABELS = {"crisis", "crisis_es"}
+ASPECTS = {"info", "schedule", "living", "suits"}
+
+
+def load(name: str) -> dict:
+    with open(HERE / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def is_crisis(reply: Sequence[dict]) -> bool:
+    return any((message.get("custom") or {}).get("crisis") for message in reply)
+
+
+def names(reply: Sequence[dict]) -> List[str]:
+    return [message.get("response") or "-" for message in reply]
+
+
+def _texts_of(reply: Sequence[dict], response: str) -> str:
+    return "\n".join(m.get("text") or "" for m in reply if m.get("response") == response)
+
+
+def label_holds(label: str, reply: Sequence[dict]) -> bool:
+    """Whether one turn's reply is what the label asks for."""
+    if (label in CRISIS_LABELS) != is_crisis(reply):
+        return False
+    if label in RESPONSES:
+        return bool(RESPONSES[label] & set(names(reply)))
+    kind, *parts = label.split(":")
+    if kind == "level" and len(parts) == 2 and parts[1] in ASPECTS:
+        level = knowledge.level_by_id(parts[0])
+        if level is None:
+            return False
+        return level.name in _texts_of(reply, f"utter_level_{parts[1]}") or level.short in _texts_of(
+            reply, "utter_level_not_in_guide"
+        )
+    if kind == "compare" and len(parts) == 2:
+        levels = [knowledge.level_by_id(part) for part in parts]
+        text = _texts_of(reply, "utter_compare_levels")
+        return all(level and level.short in text for level in levels)
+    raise ValueError(f"unknown label {label!r}")
+
+
+def turn_holds(expect, reply: Sequence[dict]) -> bool:
+    labels = expect if isinstance(expect, list) else [expect]
+    return any(label_holds(label, reply) for label in labels)
+
+
+Post = Callable[[str, str], List[dict]]
+
+
+def webhook_poster(url: str, timeout: float = 60) -> Post:
+    def post(sender: str, text: str) -> List[dict]:
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    return post
+
+
+@dataclass
+class Turn:
+    source: str
+    text: str
+    expect: object
+    got: List[str]
+    crisis: bool
+    ok: bool
+
+
+@dataclass
+class Report:
+    turns: List[Turn] = field(default_factory=list)
+    conversations: Dict[str, bool] = field(default_factory=dict)
+
+    def add(self, key: str, turns: List[Turn]) -> None:
+        self.turns += turns
+        self.conversations[key] = all(turn.ok for turn in turns)
+
+    @property
+    def conversation_score(self) -> float:
+        return sum(self.conversations.values()) / max(1, len(self.conversations))
+
+    @property
+    def turn_score(self) -> float:
+        return sum(turn.ok for turn in self.turns) / max(1, len(self.turns))
+
+    def by_label(self) -> Dict[str, Counter]:
+        table: Dict[str, Counter] = {}
+        for turn in self.turns:
+            labels = turn.expect if isinstance(turn.expect, list) else [turn.expect]
+            counter = table.setdefault(" | ".join(labels), Counter())
+            counter["right" if turn.ok else "wrong"] += 1
+        return table
+
+    def confusions(self) -> Counter:
+        """(expected, what came instead) pairs of the wrong turns."""
+        pairs: Counter = Counter()
+        for turn in self.turns:
+            if not turn.ok:
+                expected = turn.expect if isinstance(turn.expect, str) else "|".join(turn.expect)
+                pairs[(expected, "crisis" if turn.crisis else ",".join(dict.fromkeys(turn.got)))] += 1
+        return pairs
+
+
+def run_conversations(post: Post, name: str, report: Optional[Report] = None) -> Report:
+    report = report or Report()
+    for conversation in load(name)["conversations"]:
+        sender = f"blind-{uuid.uuid4().hex[:12]}"
+        turns = []
+        for turn in conversation["turns"]:
+            reply = post(sender, turn["user"])
+            ok = turn_holds(turn["expect"], reply)
+            turns.append(Turn(name, turn["user"], turn["expect"], names(reply), is_crisis(reply), ok))
+        report.add(f"{name}:{conversation['id']}", turns)
+    return report
+
+
+def run_messages(post: Post, name: str, report: Optional[Report] = None) -> Report:
+    """Single messages, each in a conversation of its own."""
+    report = report or Report()
+    for index, item in enumerate(load(name)["messages"]):
+        reply = post(f"blind-{uuid.uuid4().hex[:12]}", item["text"])
+        turn = Turn(name, item["text"], item["expect"], names(reply), is_crisis(reply), turn_holds(item["expect"], reply))
+        report.add(f"{name}:{index}", [turn])
+    return report
+
+
+def summary(title: str, report: Report, worst: int = 8) -> Iterable[str]:
+    yield f"{title}: {len(report.conversations)} items, {len(report.turns)} turns"
+    yield f"  conversations all right: {report.conversation_score:.1%}   turns right: {report.turn_score:.1%}"
+    weakest = sorted(
+        ((c["right"] / (c["right"] + c["wrong"]), label, c) for label, c in report.by_label().items() if c["wrong"]),
+    )[:worst]
+    for share, label, counts in weakest:
+        yield f"  weak: {label:40s} {share:.0%} of {counts['right'] + counts['wrong']}"
+    for (expected, got), count in report.confusions().most_common(worst):
+        yield f"  confused: {expected} -> {got} ({count})"

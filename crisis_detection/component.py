@@ -6,6 +6,9 @@ FallbackClassifier, and the lexicon decides:
 * a match makes the intent `crisis` with confidence 1.0 whatever was predicted
   (including nlu_fallback), and is recorded in the parse data under
   `crisis_safety_net`, which the tracker store keeps for staff;
+* a match told as a distant past or a death ("my sister died of an
+  overdose", "I used to cut") is no present danger: the message keeps its
+  ordinary intent and is recorded under `crisis_mentioned` for staff;
 * a `crisis` predicted by the classifier alone becomes `nlu_fallback` (the
   person is asked to say more) and is recorded under `crisis_suspected`, so
   staff can review it. Measured on the red-team look-alikes, the classifier
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 CRISIS_INTENT = "crisis"
 OUTPUT_KEY = "crisis_safety_net"
 SUSPECTED_KEY = "crisis_suspected"
+MENTIONED_KEY = "crisis_mentioned"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -70,7 +74,11 @@ class CrisisSafetyNet(GraphComponent):
             if not text.strip():
                 continue
             matches = self._matcher.find(self._doc(message, text))
-            if not matches:
+            present = [m for m in matches if not m.past]
+            if matches and not present:
+                # A story about the past or a death: the ordinary answer, kept for staff to see.
+                message.set(MENTIONED_KEY, {"categories": sorted({m.category for m in matches})}, add_to_output=True)
+            if not present:
                 self._demote_classifier_crisis(message)
                 continue
             crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
@@ -79,11 +87,15 @@ class CrisisSafetyNet(GraphComponent):
             message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
             message.set(
                 OUTPUT_KEY,
-                {"categories": sorted({m.category for m in matches}), "phrases": [m.phrase for m in matches]},
+                {
+                    "categories": sorted({m.category for m in present}),
+                    "phrases": [m.phrase for m in present],
+                    "language": "es" if any(m.language == "es" for m in present) else "en",
+                },
                 add_to_output=True,
             )
             # The category only: message text never goes to logs.
-            logger.info("Crisis lexicon matched (%s).", ", ".join(sorted({m.category for m in matches})))
+            logger.info("Crisis lexicon matched (%s).", ", ".join(sorted({m.category for m in present})))
         return messages
 
     @staticmethod

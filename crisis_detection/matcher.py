@@ -14,6 +14,8 @@ words are never "corrected": "overdoes" is a form of "overdo", not a typo of
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
@@ -38,6 +40,8 @@ class CrisisMatch:
     category: str  # suicide, self_harm, overdose, withdrawal_emergency
     phrase: str  # the lexicon line that matched (for staff and tests, never shown to the person)
     text: str  # the words of the message that matched
+    language: str = "en"  # "es" for the Spanish phrases
+    past: bool = False  # told as a distant past or a death ("my sister died of an overdose"): no present danger
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,12 @@ class _Phrase:
     optional: Tuple[bool, ...]
     not_followed_by: FrozenSet[str]
     example: str  # the phrase in plain words (first choice at each place), for tests
+    language: str = "en"
+    # "~from|of": not a match when negated and followed by one of these
+    # ("I don't want to die from this disease" is recovery talk).
+    negated_followed_by: FrozenSet[str] = frozenset()
+    # "^": not a match right after a negation ("no chest pain").
+    negatable: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,6 +78,58 @@ def lemma(word: str) -> str:
     return lemma_table().get(word, word)
 
 
+def without_accents(word: str) -> str:
+    """"daño" -> "dano", "quítarme" -> "quitarme": Spanish typed with or without accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+# A clause that tells of a distant past or a death is a story, not a present
+# danger ("my sister died of an overdose", "I was suicidal in high school");
+# it still counts when the clause also speaks of now, and never when another
+# clause says the feeling is back ("and I feel the same way now").
+CLAUSE_BREAK = re.compile(r"^([.!?;:,]+|and|but|so|because|though|although|y|pero|porque)$")
+PAST_MARKERS = re.compile(
+    r"\b(years?|months?|decades?) ago\b|\blong (time )?ago\b|\blast (year|summer|spring|fall|winter|christmas)\b|"
+    r"\bin the past\b|\bpast (self|overdose|suicid|attempt)|\bwhen i was younger\b|\bin (19|20)\d\d\b|\bback in\b|\bback when\b|"
+    r"\bused to\b|\bwhen i was\b|\bin (high school|college|my twenties|my teens)\b|\bas a (teen|teenager|kid)\b|"
+    r"\b(died|passed away|passed|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
+    r"\bhace \w+ (anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
+)
+PRESENT_MARKERS = re.compile(
+    r"\b(now|right now|tonight|today|again|anymore|currently|these days|lately|still|want|wanna|gonna|"
+    r"going to|plan|planning|thinking|ahora|hoy|otra vez)\b"
+)
+FEELING_IS_BACK = re.compile(
+    r"\b(feel the same way|feeling the same way|feel that way|feel like that|those thoughts|thinking about it|thinking about doing|"
+    r"thinking of doing|happening again|doing it again|lo mismo|otra vez)\b"
+)
+
+
+def clauses(doc: Doc) -> List[Tuple[int, int]]:
+    """(start, end) token spans of the message's clauses."""
+    spans, start = [], 0
+    for token in doc:
+        if CLAUSE_BREAK.match(token.lower_):
+            if token.i > start:
+                spans.append((start, token.i))
+            start = token.i + 1
+    if start < len(doc):
+        spans.append((start, len(doc)))
+    return spans
+
+
+def told_as_past(doc: Doc, start: int, end: int) -> bool:
+    """Whether the match at doc[start:end] sits in a clause about a distant past or a death."""
+    text = without_accents(doc.text.lower().replace("’", "'"))
+    if FEELING_IS_BACK.search(text):
+        return False
+    for clause_start, clause_end in clauses(doc):
+        if clause_start <= start < clause_end:
+            clause = without_accents(doc[clause_start:clause_end].text.lower().replace("’", "'"))
+            return bool(PAST_MARKERS.search(clause)) and not PRESENT_MARKERS.search(clause)
+    return False
+
+
 class CrisisLexicon:
     def __init__(self, path: Path = LEXICON_PATH) -> None:
         with open(path, encoding="utf-8") as handle:
@@ -75,14 +137,16 @@ class CrisisLexicon:
         self.spellings: Dict[str, str] = {str(k): str(v) for k, v in data.get("spellings", {}).items()}
         groups = {name: tuple(str(w) for w in words) for name, words in data["groups"].items()}
         self.phrases: List[_Phrase] = [
-            self._parse(category, str(line), groups)
-            for category, lines in data["patterns"].items()
+            self._parse(category, str(line), groups, language)
+            for section, language in (("patterns", "en"), ("patterns_es", "es"))
+            for category, lines in (data.get(section) or {}).items()
             for line in lines
         ]
         # Surface words as written in the lexicon: the targets of spelling correction.
         self.surface_words: FrozenSet[str] = frozenset(
             word.lower().rstrip("?")
-            for lines in data["patterns"].values()
+            for section in ("patterns", "patterns_es")
+            for lines in (data.get(section) or {}).values()
             for line in lines
             for part in str(line).split()
             for word in part.split("|")
@@ -90,16 +154,22 @@ class CrisisLexicon:
         ) | frozenset(w.lower() for words in groups.values() for w in words)
 
     @staticmethod
-    def _parse(category: str, line: str, groups: Dict[str, Tuple[str, ...]]) -> _Phrase:
-        tokens, optional, example, not_followed_by = [], [], [], frozenset()
-        for part in line.split():
+    def _parse(category: str, line: str, groups: Dict[str, Tuple[str, ...]], language: str = "en") -> _Phrase:
+        tokens, optional, example, not_followed_by, negated_followed_by = [], [], [], frozenset(), frozenset()
+        negatable = line.startswith("^ ")
+        for part in line.split()[1:] if negatable else line.split():
             if part.startswith("!"):
                 not_followed_by = frozenset(lemma(w) for w in part[1:].lower().split("|"))
+                continue
+            if part.startswith("~"):
+                negated_followed_by = frozenset(lemma(w) for w in part[1:].lower().split("|"))
                 continue
             is_optional = part.endswith("?") and len(part) > 1
             word = part[:-1] if is_optional else part
             if word == "_":
                 options: Tuple[str, ...] = ()
+            elif word == "NUM":
+                options = ("#",)  # any number: "took 30 pills"
             elif word in groups:
                 options = groups[word]
             else:
@@ -107,7 +177,10 @@ class CrisisLexicon:
             tokens.append(tuple(sorted({lemma(w) for w in options})))
             optional.append(is_optional)
             example.append(options[0] if options else "")
-        return _Phrase(category, line, tuple(tokens), tuple(optional), not_followed_by, " ".join(example))
+        return _Phrase(
+            category, line, tuple(tokens), tuple(optional), not_followed_by, " ".join(example), language,
+            negated_followed_by, negatable,
+        )
 
 
 class CrisisMatcher:
@@ -120,6 +193,7 @@ class CrisisMatcher:
             w for w in self.lexicon.surface_words if len(w) >= MIN_FUZZY_LENGTH and w.isalpha()
         )
         self._matchers: Dict[int, Matcher] = {}  # one per spaCy Vocab
+        self._negations = frozenset(lemma(w) for w in ("not", "never", "no", "nt", "n't", "without"))
 
     def find(self, doc: Doc) -> List[CrisisMatch]:
         for token in doc:
@@ -130,12 +204,34 @@ class CrisisMatcher:
             phrase = self.lexicon.phrases[int(doc.vocab.strings[match_id])]
             if phrase.not_followed_by and end < len(doc) and doc[end]._.get(KEY) in phrase.not_followed_by:
                 continue
-            found.append(CrisisMatch(phrase.category, phrase.source, doc[start:end].text))
+            if phrase.negatable and self._negated(doc, start):
+                continue
+            if phrase.negated_followed_by and self._negated(doc, start) and end < len(doc):
+                if doc[end]._.get(KEY) in phrase.negated_followed_by:
+                    continue
+            found.append(
+                CrisisMatch(
+                    phrase.category,
+                    phrase.source,
+                    doc[start:end].text,
+                    phrase.language,
+                    told_as_past(doc, start, end),
+                )
+            )
         return found
 
+    def _negated(self, doc: Doc, start: int) -> bool:
+        """Whether one of the two words before doc[start] is a negation ("don't want", "do not want")."""
+        before = {doc[i]._.get(KEY) for i in range(max(0, start - 2), start)}
+        before.discard(None)
+        return bool(before & self._negations)
+
     def _key(self, token: Token) -> str:
-        word = token.lower_.replace("’", "'")
-        word = self.lexicon.spellings.get(word, word)
+        word = without_accents(token.lower_.replace("’", "'"))
+        if word in self.lexicon.spellings:  # "2" is "to" before it is a number
+            return lemma(self.lexicon.spellings[word])
+        if token.like_num:
+            return "#"
         if len(word) >= MIN_FUZZY_LENGTH and word.isalpha() and word not in self._known:
             word = self._closest(word) or word
         return lemma(word)

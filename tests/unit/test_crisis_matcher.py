@@ -73,3 +73,35 @@ def test_pipeline_built_on_disk_gives_the_same_matches(tmp_path):
     build().to_disk(tmp_path / "model")
     nlp = spacy.load(tmp_path / "model")
     assert CrisisMatcher().find(nlp("i want to end my life"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my sister died of an overdose and now my brother is using",
+        "i was suicidal in high school but im ok now",
+        "my friend overdosed last year",
+        "I don't want to die from this disease",
+        "I overdid it at the gym",
+    ],
+)
+def test_stories_of_the_past_and_recovery_talk_are_no_present_danger(find, text):
+    assert [match for match in find(text) if not match.past] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I tried to kill myself two years ago and I feel the same way now",
+        "no one would even care if i disappeared for good",
+        "I took 30 pills an hour ago",
+        "please help i dont want to die",
+    ],
+)
+def test_present_danger_is_caught_even_beside_the_past(find, text):
+    assert [match for match in find(text) if not match.past]
+
+
+def test_spanish_crisis_is_caught_and_marked_spanish(find):
+    matches = find("mi hermano tomó muchas pastillas y no despierta")
+    assert matches and all(match.language == "es" for match in matches)

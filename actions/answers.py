@@ -1,11 +1,16 @@
 """Answers about the levels of care: one table (knowledge/levels_of_care.yml), many views.
 
-Everything about a level of care is rendered from knowledge/levels_of_care.yml,
-so a single answer, the overview and every pairwise comparison always agree.
-Other guide topics are plain responses in domain.yml.
-The last level talked about is kept in the `level_of_care` slot, which is how
-"how many days a week is that?" knows what "that" is.
+Every fact about a level of care comes from knowledge/levels_of_care.yml and
+every sentence around it is a response in domain.yml (utter_level_*,
+utter_levels_overview, utter_compare_levels), so a single answer, the overview
+and every pairwise comparison always agree. Other guide topics are plain
+responses in domain.yml.
+
+The last level and the last aspect talked about are kept in the
+`level_of_care` and `level_aspect` slots, which is how "how many days a week
+is that?" knows what "that" is, and how "and php?" knows what is asked.
 """
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -16,14 +21,27 @@ import knowledge
 from knowledge import Level
 
 LEVEL_SLOT = "level_of_care"
+ASPECT_SLOT = "level_aspect"
 
-# What each level-of-care question asks about: (table field, how the gap is named).
+# What each level-of-care question asks about: aspect -> (table field, how the gap is named).
 ASPECTS = {
-    "ask_level_info": ("summary", "what it involves"),
-    "ask_level_schedule": ("schedule", "how many days a week it takes"),
-    "ask_level_living": ("living", "where you live during it"),
-    "ask_level_suitability": ("suits", "who it suits"),
+    "info": ("summary", "what it involves"),
+    "schedule": ("schedule", "how many days a week it takes"),
+    "living": ("living", "where you live during it"),
+    "suits": ("suits", "who it suits"),
 }
+ASPECT_OF_INTENT = {
+    "ask_level_info": "info",
+    "ask_level_schedule": "schedule",
+    "ask_level_living": "living",
+    "ask_level_suitability": "suits",
+    # Mental health alongside substance use: the guide says whom an IOP suits.
+    "ask_dual_diagnosis": "suits",
+}
+# "What's the step down from that?" asks for the level below, not above.
+DOWNWARD = re.compile(r"\b(down|less|lower|below|lighter|easier|step(ping)? down|not as)\b", re.IGNORECASE)
+# The level the detox-alone warning belongs to (utter_detox_alone follows its summary).
+DETOX = "medically_managed_inpatient"
 
 
 def mentioned_levels(tracker: Tracker) -> List[Level]:
@@ -43,6 +61,15 @@ def level_in_context(tracker: Tracker) -> Optional[Level]:
     return levels[0] if levels else knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
 
 
+def aspect_asked(tracker: Tracker) -> str:
+    """The aspect the latest message asks about; a bare "and php?" asks the last one again."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent in ASPECT_OF_INTENT:
+        return ASPECT_OF_INTENT[intent]
+    last = tracker.get_slot(ASPECT_SLOT)
+    return last if last in ASPECTS else "info"
+
+
 def level_buttons(intent: str, exclude: Optional[Level] = None) -> List[Dict[str, str]]:
     return [
         {"title": level.title, "payload": f'/{intent}{{"{LEVEL_SLOT}": "{level.id}"}}'}
@@ -51,47 +78,56 @@ def level_buttons(intent: str, exclude: Optional[Level] = None) -> List[Dict[str
     ]
 
 
-def describe(level: Level, field: str, gap: str) -> str:
+def utter_aspect(dispatcher: CollectingDispatcher, level: Level, aspect: str) -> None:
+    """One aspect of one level; a gap in the guide is admitted, with the phone number."""
+    field, gap = ASPECTS[aspect]
     value = getattr(level, field)
     if value:
-        return f"**{level.name}**: {value}"
-    phone = knowledge.clinic().phone
-    return (
-        f"Our guide doesn't say {gap} for {level.short}. "
-        f"The admissions team can tell you: call {phone}."
-    )
+        dispatcher.utter_message(
+            response=f"utter_level_{aspect}", level_name=level.name, level_short=level.short, level_text=value
+        )
+    else:
+        dispatcher.utter_message(response="utter_level_not_in_guide", level_short=level.short, aspect_gap=gap)
+    if level.id == DETOX and aspect == "info":
+        dispatcher.utter_message(response="utter_detox_alone")
 
 
-def overview() -> str:
-    lines = ["Treatment happens at different levels of care. From least to most intensive:", ""]
+def utter_overview(dispatcher: CollectingDispatcher, buttons: bool = True) -> None:
+    lines = []
     for level in knowledge.levels():
         first_sentence = level.summary.split(". ")[0].rstrip(".")
         lines.append(f"{level.rank}. **{level.name}**: {first_sentence}.")
-    lines += ["", "Ask me about any of them, or compare two, for example \"IOP vs partial hospitalization\"."]
-    return "\n".join(lines)
+    dispatcher.utter_message(
+        response="utter_levels_overview",
+        levels_list="\n".join(lines),
+        buttons=level_buttons("ask_level_info") if buttons else [],
+    )
 
 
 def ordinal(rank: int) -> str:
     return {1: "1st", 2: "2nd", 3: "3rd"}.get(rank, f"{rank}th")
 
 
-def compare(first: Level, second: Level) -> str:
+def comparison(first: Level, second: Level) -> Dict[str, str]:
+    """The variables of utter_compare_levels: two levels side by side, from the table."""
     lower, higher = sorted((first, second), key=lambda level: level.rank)
-    total = len(knowledge.levels())
 
     def cell(level: Level, field: str) -> str:
         return getattr(level, field) or "our guide doesn't say."
 
-    lines = [
-        f"**{first.title} vs {second.short}**",
-        "",
-        f"{higher.name} is the more intensive of the two "
-        f"({ordinal(higher.rank)} of {total} levels, against {ordinal(lower.rank)} for {lower.short}).",
-    ]
-    for title, field in (("Where you live", "living"), ("How often", "schedule"), ("Who it suits", "suits")):
-        lines += ["", f"**{title}**", f"- {first.short}: {cell(first, field)}", f"- {second.short}: {cell(second, field)}"]
-    lines += ["", "Only a clinical assessment can say which level is right for someone."]
-    return "\n".join(lines)
+    values = {
+        "first_title": first.title,
+        "higher_name": higher.name,
+        "higher_rank": ordinal(higher.rank),
+        "lower_rank": ordinal(lower.rank),
+        "lower_short": lower.short,
+        "level_count": str(len(knowledge.levels())),
+    }
+    for prefix, level in (("first", first), ("second", second)):
+        values[f"{prefix}_short"] = level.short
+        for field in ("living", "schedule", "suits"):
+            values[f"{prefix}_{field}"] = cell(level, field)
+    return values
 
 
 class ActionExplainLevel(Action):
@@ -103,14 +139,45 @@ class ActionExplainLevel(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_level_info"
-        field, gap = ASPECTS.get(intent, ASPECTS["ask_level_info"])
+        aspect = aspect_asked(tracker)
         level = level_in_context(tracker)
         if level is None:
-            dispatcher.utter_message(text="Which level of care do you mean?", buttons=level_buttons(intent))
+            intent = next(name for name, value in ASPECT_OF_INTENT.items() if value == aspect)
+            dispatcher.utter_message(response="utter_which_level", buttons=level_buttons(intent))
+            return [SlotSet(ASPECT_SLOT, aspect)]
+        utter_aspect(dispatcher, level, aspect)
+        return [SlotSet(LEVEL_SLOT, level.id), SlotSet(ASPECT_SLOT, aspect)]
+
+
+class ActionNextLevel(Action):
+    """The level above (or below) the one in context: "what's the next level up?"."""
+
+    def name(self) -> Text:
+        return "action_next_level"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        level = level_in_context(tracker)
+        if level is None:
+            utter_overview(dispatcher)
             return []
-        dispatcher.utter_message(text=describe(level, field, gap))
-        return [SlotSet(LEVEL_SLOT, level.id)]
+        down = bool(DOWNWARD.search(tracker.latest_message.get("text") or ""))
+        levels = knowledge.levels()
+        index = level.rank - 1 + (-1 if down else 1)
+        if not 0 <= index < len(levels):
+            dispatcher.utter_message(
+                response="utter_level_lowest" if down else "utter_level_highest", level_short=level.short
+            )
+            return []
+        neighbour = levels[index]
+        dispatcher.utter_message(
+            response="utter_level_below" if down else "utter_level_above",
+            level_short=level.short,
+            neighbour_name=neighbour.name,
+            neighbour_summary=neighbour.summary,
+        )
+        return [SlotSet(LEVEL_SLOT, neighbour.id), SlotSet(ASPECT_SLOT, "info")]
 
 
 class ActionListLevels(Action):
@@ -120,7 +187,7 @@ class ActionListLevels(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(text=overview(), buttons=level_buttons("ask_level_info"))
+        utter_overview(dispatcher)
         return []
 
 
@@ -138,14 +205,15 @@ class ActionCompareLevels(Action):
         if len(named) == 1 and previous and previous != named[0]:
             named = [previous, named[0]]
         if len(named) >= 2:
-            dispatcher.utter_message(text=compare(named[0], named[1]))
+            dispatcher.utter_message(response="utter_compare_levels", **comparison(named[0], named[1]))
             return [SlotSet(LEVEL_SLOT, named[1].id)]
         anchor = named[0] if named else previous
         if anchor is None:
-            dispatcher.utter_message(text=overview(), buttons=level_buttons("ask_level_info"))
+            utter_overview(dispatcher)
             return []
         dispatcher.utter_message(
-            text=f"Which level would you like to compare with {anchor.short}?",
+            response="utter_ask_compare_with",
+            level_short=anchor.short,
             buttons=level_buttons("compare_levels", exclude=anchor),
         )
         return [SlotSet(LEVEL_SLOT, anchor.id)]
@@ -153,7 +221,7 @@ class ActionCompareLevels(Action):
 
 # Guide questions asked in the middle of a form, answered without leaving it.
 # The same intent -> response pairs as data/rules/answers.yml and
-# admissions.yml (tests/unit/test_digressions.py checks they agree).
+# admissions.yml (tests/unit/test_callback_validation.py checks they agree).
 RESPONSE_ANSWERS = {
     "ask_iop_therapies": "utter_iop_therapies",
     "ask_iop_start": "utter_iop_start",
@@ -166,6 +234,7 @@ RESPONSE_ANSWERS = {
     "ask_admissions_info": "utter_admissions_info",
     "ask_medical_advice": "utter_medical_advice",
     "bot_challenge": "utter_iamabot",
+    "ask_human": "utter_human",
 }
 # Below this confidence a message in a form is taken as the answer asked for:
 # a name like "Hope" must not become a question about hope.
@@ -181,14 +250,13 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> boo
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
         return True
-    if name in ASPECTS:
-        field, gap = ASPECTS[name]
+    if name in ASPECT_OF_INTENT:
         level = level_in_context(tracker)
         if level is None:
             return False
-        dispatcher.utter_message(text=describe(level, field, gap))
+        utter_aspect(dispatcher, level, ASPECT_OF_INTENT[name])
         return True
     if name == "ask_levels_overview":
-        dispatcher.utter_message(text=overview())
+        utter_overview(dispatcher, buttons=False)
         return True
     return False

@@ -5,7 +5,7 @@ best time to call, an optional note and consent; `ValidateCallbackForm`
 checks each answer and re-asks clearly. `action_callback_review` shows the
 summary; only after the person confirms does `action_submit_callback` store
 the request (storage/callbacks.py), and it confirms only once the database
-has committed it (design.md, invariant 3). Names and phone numbers are never
+has committed it (docs/docs/design.md, invariant 3). Names and phone numbers are never
 logged.
 
 Phone numbers are parsed by the phonenumbers library (default region US;
@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import phonenumbers
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -25,7 +25,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-import knowledge
 from actions.answers import answer_digression
 from actions.triage import answers_from
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
@@ -83,14 +82,37 @@ MAX_TIME_CHARS = 60
 MAX_NOTE_CHARS = 500
 # Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
+# How people introduce a name: "it's Dana", "my name is Dana", "this is Dana Ruiz".
+NAME_LEAD_IN = re.compile(
+    r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah)[,!.]?\s+)?"
+    r"(?:(?:my name is|my name's|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|they can ask for)\s+)",
+    re.IGNORECASE,
+)
+# Words that answer something but are no name: "afternoon" typed at the name question.
+NOT_NAMES = {
+    "yes", "no", "yeah", "yep", "nope", "ok", "okay", "sure", "idk", "dunno", "none", "nothing", "me", "hi",
+    "hello", "hey", "thanks", "help", "morning", "afternoon", "evening", "night", "anytime", "today", "tomorrow",
+    "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a",
+}
 NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
 
 
 def clean_name(text: str) -> Optional[str]:
-    name = " ".join((text or "").split())
-    if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name):
+    name = " ".join((text or "").split()).strip(" ,!")
+    name = NAME_LEAD_IN.sub("", name).strip(" ,!")
+    if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name) or name.lower() in NOT_NAMES:
         return None
     return name
+
+
+def phone_in(text: str) -> Optional[Tuple[str, PhoneNumber]]:
+    """(the words around it, the number) when a message holds a valid phone number."""
+    for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_REGION):
+        number = parse_phone(match.raw_string)
+        if number:
+            rest = f"{text[: match.start]} {text[match.end:]}"
+            return " ".join(rest.replace(",", " ").split()), number
+    return None
 
 
 def asked(tracker: Tracker, slot: str) -> bool:
@@ -117,26 +139,35 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if answer_digression(dispatcher, tracker):
             return {"callback_name": None}
-        name = clean_name(str(value))
+        text, number = str(value), None
+        if asked(tracker, "callback_name") and phone_in(text):
+            text, number = phone_in(text)  # "it's Dana 619-555-0134": both answers at once
+        name = clean_name(text)
         if name is None:
-            dispatcher.utter_message(
-                text=f"Please type just the name the team should ask for, in letters (up to {MAX_NAME_CHARS})."
-            )
+            dispatcher.utter_message(response="utter_callback_name_invalid", max_chars=MAX_NAME_CHARS)
             return {"callback_name": None}
+        if number and not tracker.get_slot("callback_phone"):
+            return {"callback_name": name, "callback_phone": number.stored, "callback_phone_attempts": 0}
         return {"callback_name": name}
+
+    async def extract_callback_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """A number given before it was asked for ("call me at 619 555 0134") is kept."""
+        if tracker.get_slot("callback_phone") or asked(tracker, "callback_phone") or asked(tracker, "callback_name"):
+            return {}
+        found = phone_in(tracker.latest_message.get("text") or "")
+        return {"callback_phone": found[1].stored} if found else {}
 
     async def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if answer_digression(dispatcher, tracker):
             return {"callback_phone": None}
+        if not asked(tracker, "callback_phone") and str(value).startswith("+"):
+            return {"callback_phone": value}  # already parsed (extracted, or kept while correcting)
         number = parse_phone(str(value))
         if number:
             return {"callback_phone": number.stored, "callback_phone_attempts": 0}
         attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1
         if attempts < MAX_PHONE_ATTEMPTS:
-            dispatcher.utter_message(
-                text="That doesn't look like a phone number I can use. Please type it with the area code, "
-                "like (619) 555-0123, or with + and the country code, digits only."
-            )
+            dispatcher.utter_message(response="utter_callback_phone_invalid")
         return {"callback_phone": None, "callback_phone_attempts": attempts}
 
     async def validate_callback_best_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -144,7 +175,7 @@ class ValidateCallbackForm(FormValidationAction):
             return {"callback_best_time": None}
         text = " ".join(str(value).split())
         if not text or len(text) > MAX_TIME_CHARS or "<" in text or ">" in text:
-            dispatcher.utter_message(text="Please pick morning, afternoon or evening, or type a short time.")
+            dispatcher.utter_message(response="utter_callback_time_invalid")
             return {"callback_best_time": None}
         return {"callback_best_time": text}
 
@@ -153,7 +184,7 @@ class ValidateCallbackForm(FormValidationAction):
         if text.lower().strip(".! ") in NOTHING_TO_ADD or yes_or_no(tracker) == "no":
             return {"callback_note": "-"}  # answered: nothing to add
         if len(text) > MAX_NOTE_CHARS:
-            dispatcher.utter_message(text=f"That's a bit long: could you keep it under {MAX_NOTE_CHARS} characters?")
+            dispatcher.utter_message(response="utter_callback_note_too_long", max_chars=MAX_NOTE_CHARS)
             return {"callback_note": None}
         return {"callback_note": text}
 
@@ -164,7 +195,7 @@ class ValidateCallbackForm(FormValidationAction):
         if answer is None:
             if answer_digression(dispatcher, tracker):
                 return {"callback_consent": None}
-            dispatcher.utter_message(text="Please answer yes or no.")
+            dispatcher.utter_message(response="utter_answer_yes_or_no")
             return {"callback_consent": None}
         return {"callback_consent": answer}
 
@@ -190,31 +221,16 @@ class ActionCallbackReview(Action):
         return "action_callback_review"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        phone_centre = knowledge.clinic().phone
         if not tracker.get_slot("callback_phone"):
-            dispatcher.utter_message(
-                text=f"I couldn't read that number, so I haven't saved a request. "
-                f"You can reach our admissions team directly at {phone_centre}."
-            )
+            dispatcher.utter_message(response="utter_callback_phone_unreadable")
             return reset_events()
         if tracker.get_slot("callback_consent") != "yes":
-            dispatcher.utter_message(
-                text=f"Okay. I haven't saved anything, and nobody will call you. "
-                f"If you change your mind, ask me again or call {phone_centre}."
-            )
+            dispatcher.utter_message(response="utter_callback_declined")
             return reset_events()
-        lines = [
-            "Here's what I'll send to our admissions team:",
-            f"- Name: {tracker.get_slot('callback_name')}",
-            f"- Phone: {display_phone(tracker.get_slot('callback_phone'))}",
-            f"- Best time: {tracker.get_slot('callback_best_time')}",
-            f"- Note: {note_of(tracker) or 'none'}",
-            "",
-            "Is that right?",
-        ]
         dispatcher.utter_message(
-            text="\n".join(lines),
-            buttons=[{"title": "Yes, send it", "payload": "/affirm"}, {"title": "Change something", "payload": "/deny"}],
+            response="utter_callback_summary",
+            phone_shown=display_phone(tracker.get_slot("callback_phone")),
+            note_shown=note_of(tracker) or "none",
         )
         return []
 
@@ -235,22 +251,14 @@ class ActionSubmitCallback(Action):
             note=note_of(tracker),
             triage=answers_from(tracker),
         )
-        phone_centre = knowledge.clinic().phone
         try:
             reference = save_request(request)
         except (CallbackStoreError, ValueError) as problem:
             logger.error("Callback request not stored (conversation %s): %s", tracker.sender_id, problem)
-            dispatcher.utter_message(
-                text=f"I'm sorry: I couldn't save your request, so the team has not received it. "
-                f"Please call our admissions team at {phone_centre}."
-            )
+            dispatcher.utter_message(response="utter_callback_not_saved")
             return []
         logger.info("Callback request %s stored (conversation %s).", reference, tracker.sender_id)
-        dispatcher.utter_message(
-            text=f"Thank you, {request.name}. Your request is saved; your reference is {reference}. "
-            f"Our admissions team will see it and call you back. "
-            f"If you'd like to talk sooner, call {phone_centre}."
-        )
+        dispatcher.utter_message(response="utter_callback_saved", reference=reference)
         return reset_events()
 
 

@@ -1,8 +1,10 @@
 """The crisis reply: resources first, the conversation flagged, any form stopped.
 
-Text comes from knowledge/crisis_resources.yml only, and it never repeats what
-the person wrote (no method details, ever). The `custom` payload lets clients
-render tap-to-call and tap-to-text links and mark the reply as urgent.
+The wording is `utter_crisis` (or `utter_crisis_es` when the crisis net read
+the message as Spanish) in domain.yml; the lines it lists come from
+knowledge/crisis_resources.yml. It never repeats what the person wrote (no
+method details, ever). The `custom` payload lets clients render tap-to-call
+and tap-to-text links and mark the reply as urgent.
 """
 from typing import Any, Dict, List, Text
 
@@ -13,15 +15,21 @@ from rasa_sdk.executor import CollectingDispatcher
 import knowledge
 
 FLAG_SLOT = "crisis_flagged"
+# Where crisis_detection puts what it found in the parse data (its OUTPUT_KEY).
+SAFETY_NET_KEY = "crisis_safety_net"
 
 
-def crisis_reply() -> Dict[str, Any]:
-    intro, resources, outro = knowledge.crisis_resources()
-    lines = [intro, ""]
-    lines += [f"- **{resource.action}**: {resource.label}." for resource in resources]
-    lines += ["", outro]
-    links = [resource.as_dict() for resource in resources]
-    return {"text": "\n".join(lines), "custom": {"crisis": True, "resources": links}}
+def crisis_payload() -> Dict[str, Any]:
+    return {"crisis": True, "resources": [resource.as_dict() for resource in knowledge.crisis_resources()]}
+
+
+def crisis_lines(language: str) -> str:
+    return "\n".join(resource.line(language) for resource in knowledge.crisis_resources())
+
+
+def message_language(tracker: Tracker) -> str:
+    found = tracker.latest_message.get(SAFETY_NET_KEY) or {}
+    return "es" if found.get("language") == "es" else "en"
 
 
 class ActionCrisisResponse(Action):
@@ -31,8 +39,12 @@ class ActionCrisisResponse(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        reply = crisis_reply()
-        dispatcher.utter_message(text=reply["text"], json_message=reply["custom"])
+        language = message_language(tracker)
+        dispatcher.utter_message(
+            response="utter_crisis_es" if language == "es" else "utter_crisis",
+            crisis_lines=crisis_lines(language),
+            json_message=crisis_payload(),
+        )
         events: List[EventType] = [SlotSet(FLAG_SLOT, True)]
         if tracker.active_loop_name:
             # A form in progress (triage, callback) is not the priority now.

@@ -1,9 +1,11 @@
 """Triage: from a few answers to an orientation toward levels of care (never a diagnosis).
 
 The mapping is data (knowledge/triage.yml) a clinician can review; this module
-applies it, words the result, and validates the answers to the triage form
-(buttons, yes/no, or free text). Answers are kept in triage_* slots and sent
-with a callback request.
+applies it, and validates the answers to the triage form (buttons, yes/no, or
+free text). The wording is in domain.yml (utter_triage_orientation*). Answers
+are kept in triage_* slots and sent with a callback request. Who the help is
+for is not asked again when the person already said it ("my son drinks every
+day, which program is right for him?").
 """
 from __future__ import annotations
 
@@ -28,8 +30,20 @@ SOMEONE_ELSE = re.compile(
     re.IGNORECASE,
 )
 MYSELF = re.compile(r"\b(me|myself|i|mine|for me)\b", re.IGNORECASE)
-
-ASSESSMENT_NOTE = "Only a clinical assessment can decide the level of care."
+# Said before the question: "my son ...", "our daughter ...", "for my husband".
+LOVED_ONE = re.compile(
+    r"\b(my|our)\s+(\w+\s+)?(son|daughter|child|kid|kids|teen|teenager|wife|husband|partner|boyfriend|girlfriend|"
+    r"fianc[eé]e?|friend|mom|mother|dad|father|brother|sister|cousin|uncle|aunt|parent|grandson|granddaughter|"
+    r"grandchild|nephew|niece|roommate|loved one|spouse|stepson|stepdaughter|best friend)\b",
+    re.IGNORECASE,
+)
+ABOUT_MYSELF = re.compile(
+    r"\b(i need|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
+    r"i (drink|use|can'?t stop)|for myself|help for me|get me (into|in))\b",
+    re.IGNORECASE,
+)
+# How many of the latest user messages may tell who the help is for.
+WHO_LOOKBACK = 3
 
 
 @dataclass(frozen=True)
@@ -52,16 +66,30 @@ def orientation(answers: Dict[str, str]) -> Orientation:
     )
 
 
-def describe(result: Orientation) -> str:
+def utter_orientation(dispatcher: CollectingDispatcher, result: Orientation) -> None:
+    """The orientation (domain.yml utter_triage_orientation*), with the detox warning when it applies."""
+    reasons = "\n".join(f"- {reason[0].upper()}{reason[1:]}" for reason in result.reasons)
+    change = [{"title": "Change an answer", "payload": "/change_answer"}]
     if result.levels:
         names = [level.short for level in result.levels]
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-        lines = [f"From what you shared, the team may talk with you about {listed}, because:"]
+        dispatcher.utter_message(
+            response="utter_triage_orientation", orientation_levels=listed, orientation_reasons=reasons, buttons=change
+        )
     else:
-        lines = ["Thank you for sharing that."]
-    lines += [f"- {reason[0].upper()}{reason[1:]}" for reason in result.reasons]
-    lines += ["", ASSESSMENT_NOTE]
-    return "\n".join(lines)
+        dispatcher.utter_message(response="utter_triage_orientation_open", orientation_reasons=reasons, buttons=change)
+    if result.warn_detox_alone:
+        dispatcher.utter_message(response="utter_detox_alone")
+
+
+def who_was_mentioned(tracker: Tracker) -> Optional[str]:
+    """"someone_else" or "me" when the latest messages already said who the help is for."""
+    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"][-WHO_LOOKBACK:]
+    if any(LOVED_ONE.search(text) for text in texts):
+        return "someone_else"
+    if texts and ABOUT_MYSELF.search(texts[-1]):
+        return "me"
+    return None
 
 
 def answers_from(tracker: Tracker) -> Dict[str, str]:
@@ -79,14 +107,22 @@ class ValidateTriageForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_triage_form"
 
+    async def extract_triage_for_whom(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("triage_for_whom") or tracker.get_slot("requested_slot") == "triage_for_whom":
+            return {}
+        who = who_was_mentioned(tracker)
+        return {"triage_for_whom": who} if who else {}
+
     async def validate_triage_for_whom(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = str(value)
+        if value in ("me", "someone_else") and tracker.get_slot("requested_slot") != "triage_for_whom":
+            return {"triage_for_whom": value}  # already known from what was said before
         if SOMEONE_ELSE.search(text):
             return {"triage_for_whom": "someone_else"}
         if MYSELF.search(text):
             return {"triage_for_whom": "me"}
         if not answer_digression(dispatcher, tracker):
-            dispatcher.utter_message(text="Please choose: is the help for you, or for someone you care about?")
+            dispatcher.utter_message(response="utter_triage_for_whom_invalid")
         return {"triage_for_whom": None}
 
     async def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
@@ -96,7 +132,7 @@ class ValidateTriageForm(FormValidationAction):
         if answer:
             return {slot: answer}
         if not answer_digression(dispatcher, tracker):
-            dispatcher.utter_message(text="Please answer yes, no or not sure (the buttons work too).")
+            dispatcher.utter_message(response="utter_triage_yes_no_invalid")
         return {slot: None}
 
     async def validate_triage_withdrawal(self, value, dispatcher, tracker, domain):
@@ -122,8 +158,5 @@ class ActionTriageOrientation(Action):
         return "action_triage_orientation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(
-            text=describe(orientation(answers_from(tracker))),
-            buttons=[{"title": "Change an answer", "payload": "/change_answer"}],
-        )
+        utter_orientation(dispatcher, orientation(answers_from(tracker)))
         return []

@@ -1,7 +1,7 @@
 """The REST channel every client uses, with the disclaimer invariant built in.
 
 Rasa's own RestInput, with three changes made at the one place a whole bot
-turn is known (design.md, invariants 1 and 5):
+turn is known (docs/docs/design.md, invariants 1 and 5):
 
 * the turn's last message ends with the not-medical-advice disclaimer
   (knowledge/disclaimer.yml). Responses, custom actions, fallbacks, forms and
@@ -97,8 +97,38 @@ def parse_request(body: bytes) -> Tuple[str, str, Optional[str], Optional[Dict[s
     return sender, clean_text(message)[:MAX_MESSAGE_CHARS], input_channel, metadata
 
 
-def bot_message(recipient_id: str, text: str) -> Dict[str, Any]:
-    return {"recipient_id": recipient_id, "text": text}
+def bot_message(recipient_id: str, text: str, response_name: Optional[str] = None) -> Dict[str, Any]:
+    message = {"recipient_id": recipient_id, "text": text}
+    if response_name:
+        message["response"] = response_name
+    return message
+
+
+class NamingCollector(CollectingOutputChannel):
+    """Rasa's collector, keeping the name of the domain response each bubble came from.
+
+    Every sentence the bot says is a named response in domain.yml; Rasa passes
+    that name along as `utter_action`, and the reply carries it as `response`.
+    Clients may ignore it; tests and the blind suites grade turns by it, which
+    survives rewording.
+    """
+
+    @staticmethod
+    def _named(message: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        name = kwargs.get("utter_action")
+        return {**message, "response": name} if isinstance(name, str) else message
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in text.strip().split("\n\n"):
+            await self._persist_message(self._named(self._message(recipient_id, text=part), kwargs))
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self._persist_message(self._named(self._message(recipient_id, text=text, buttons=buttons), kwargs))
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self._persist_message(self._named(self._message(recipient_id, custom=json_message), kwargs))
 
 
 def empty_message_reply() -> str:
@@ -145,7 +175,7 @@ def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[
     """Merge payload-only messages into the bubble they belong to, then end with the disclaimer."""
     merged: List[Dict[str, Any]] = []
     for message in messages:
-        payload_only = "text" not in message and "custom" in message and set(message) <= {"recipient_id", "custom"}
+        payload_only = "text" not in message and "custom" in message and set(message) <= {"recipient_id", "custom", "response"}
         if payload_only and merged and "custom" not in merged[-1]:
             merged[-1] = {**merged[-1], "custom": message["custom"]}
         else:
@@ -184,7 +214,7 @@ class DisclaimedRestInput(InputChannel):
                 return response.json({"error": str(problem)}, status=400)
             if not text:
                 return response.json(finish_turn([bot_message(sender, empty_message_reply())], sender))
-            collector = CollectingOutputChannel()
+            collector = NamingCollector()
             failures: List[str] = []
             watching = _turn_failures.set(failures)
             try:

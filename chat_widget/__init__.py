@@ -16,7 +16,7 @@ FILES = ("iop-chat.js", "iop-chat.css")
 def widget_config() -> Dict[str, Any]:
     """What the widget needs without the assistant: the centre's phone, crisis lines, the disclaimer."""
     clinic = knowledge.clinic()
-    _, resources, _ = knowledge.crisis_resources()
+    resources = knowledge.crisis_resources()
     return {
         "clinic": {"name": clinic.name, "phone": clinic.phone, "phone_e164": clinic.phone_e164},
         "crisis": [resource.as_dict() for resource in resources],

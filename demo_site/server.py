@@ -61,7 +61,7 @@ def make_app(assistant_url: str) -> web.Application:
                 pages=PAGES,
                 clinic=knowledge.clinic(),
                 levels=knowledge.levels(),
-                crisis=knowledge.crisis_resources()[1],
+                crisis=knowledge.crisis_resources(),
                 assistant_url=assistant_url,
             )
             return web.Response(

@@ -65,12 +65,19 @@ class CrisisResource:
     action: str
     number: str
     tel: str
+    label_es: str
+    action_es: str
     sms: Optional[str] = None
     url: Optional[str] = None
 
     def as_dict(self) -> Dict[str, str]:
         """The fields a client needs for tap-to-call/text links (unset ones left out)."""
-        return {key: value for key, value in vars(self).items() if value is not None}
+        return {key: value for key, value in vars(self).items() if value is not None and not key.endswith("_es")}
+
+    def line(self, language: str = "en") -> str:
+        """One line of a crisis reply: "- **Call 911**: immediate danger, ..."."""
+        action, label = (self.action_es, self.label_es) if language == "es" else (self.action, self.label)
+        return f"- **{action}**: {label}."
 
 
 @functools.lru_cache(maxsize=None)
@@ -95,17 +102,15 @@ def disclaimer() -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def crisis_resources() -> Tuple[str, Tuple[CrisisResource, ...], str]:
-    """(intro, resources, outro) for the crisis reply."""
-    data = _load("crisis_resources.yml")
-    resources = tuple(CrisisResource(**item) for item in data["resources"])
-    return data["intro"].strip(), resources, data["outro"].strip()
+def crisis_resources() -> Tuple[CrisisResource, ...]:
+    """The crisis lines, most urgent first."""
+    return tuple(CrisisResource(**item) for item in _load("crisis_resources.yml")["resources"])
 
 
 def crisis_sentence() -> str:
     """The crisis lines in one sentence, for replies other than the crisis reply
     (an error, a bot that can't answer here): the REST channel and the Telegram bridge."""
-    _, resources, _ = crisis_resources()
+    resources = crisis_resources()
     by_id = {resource.id: resource for resource in resources}
     return f"If you are in crisis: {by_id['lifeline'].action}. In an emergency: {by_id['emergency'].action}."
 

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
 from actions.answers import ActionCompareLevels, ActionExplainLevel, ActionListLevels
+from tests.responses import render
 
 
 def tracker(intent: str, mentioned: List[str] = (), slot: Optional[str] = None) -> Tracker:
@@ -26,13 +27,14 @@ def tracker(intent: str, mentioned: List[str] = (), slot: Optional[str] = None) 
 async def run(action, tracker_):
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker_, {})
-    return dispatcher.messages, events
+    # Each message as a person reads it (named responses rendered from domain.yml).
+    return [{**message, "text": render(message)} for message in dispatcher.messages], events
 
 
 async def test_schedule_of_a_named_level():
     messages, events = await run(ActionExplainLevel(), tracker("ask_level_schedule", ["PHP"]))
     assert "seven days a week" in messages[0]["text"]
-    assert events == [SlotSet("level_of_care", "partial_hospitalization")]
+    assert events == [SlotSet("level_of_care", "partial_hospitalization"), SlotSet("level_aspect", "schedule")]
 
 
 async def test_follow_up_without_a_level_uses_the_one_in_context():
@@ -43,7 +45,7 @@ async def test_follow_up_without_a_level_uses_the_one_in_context():
 async def test_a_newly_named_level_wins_over_context():
     messages, events = await run(ActionExplainLevel(), tracker("ask_level_schedule", ["IOP"], slot="residential"))
     assert "five days a week" in messages[0]["text"]
-    assert events == [SlotSet("level_of_care", "intensive_outpatient")]
+    assert events == [SlotSet("level_of_care", "intensive_outpatient"), SlotSet("level_aspect", "schedule")]
 
 
 async def test_no_level_anywhere_asks_which_with_a_button_per_level():
@@ -51,7 +53,7 @@ async def test_no_level_anywhere_asks_which_with_a_button_per_level():
     assert "Which level" in messages[0]["text"]
     payloads = [button["payload"] for button in messages[0]["buttons"]]
     assert payloads[2] == '/ask_level_schedule{"level_of_care": "intensive_outpatient"}'
-    assert len(payloads) == 6 and events == []
+    assert len(payloads) == 6 and events == [SlotSet("level_aspect", "schedule")]
 
 
 async def test_a_gap_in_the_guide_is_admitted_with_the_phone_number():
@@ -96,3 +98,39 @@ async def test_every_pair_of_levels_can_be_compared():
                 continue
             messages, _ = await run(ActionCompareLevels(), tracker("compare_levels", [first.id, second.id]))
             assert "more intensive" in messages[0]["text"]
+
+
+async def test_a_follow_up_naming_only_a_level_asks_the_last_aspect_again():
+    follow_up = tracker("inform_level", ["php"], slot="intensive_outpatient")
+    follow_up.slots["level_aspect"] = "living"
+    messages, events = await run(ActionExplainLevel(), follow_up)
+    assert messages[0]["response"] == "utter_level_living"
+    assert "you can live at home" in messages[0]["text"]
+    assert events == [SlotSet("level_of_care", "partial_hospitalization"), SlotSet("level_aspect", "living")]
+
+
+async def test_mental_health_alongside_substance_use_gets_whom_iop_suits():
+    messages, _ = await run(ActionExplainLevel(), tracker("ask_dual_diagnosis", [], slot="intensive_outpatient"))
+    assert messages[0]["response"] == "utter_level_suits"
+    assert "mental health disorder" in messages[0]["text"]
+
+
+async def test_detox_is_followed_by_the_warning_against_detoxing_alone():
+    messages, _ = await run(ActionExplainLevel(), tracker("ask_level_info", ["detox"]))
+    assert [m["response"] for m in messages] == ["utter_level_info", "utter_detox_alone"]
+    assert "strongly discouraged" in messages[1]["text"]
+
+
+async def test_next_level_up_and_down_from_the_level_in_context():
+    from actions.answers import ActionNextLevel
+
+    up = tracker("ask_next_level", [], slot="intensive_outpatient")
+    messages, events = await run(ActionNextLevel(), up)
+    assert messages[0]["response"] == "utter_level_above" and "Partial hospitalization" in messages[0]["text"]
+    down = tracker("ask_next_level", [], slot="intensive_outpatient")
+    down.latest_message["text"] = "what's the step down from that?"
+    messages, _ = await run(ActionNextLevel(), down)
+    assert messages[0]["response"] == "utter_level_below" and "Outpatient services" in messages[0]["text"]
+    top = tracker("ask_next_level", [], slot="medically_managed_inpatient")
+    messages, _ = await run(ActionNextLevel(), top)
+    assert messages[0]["response"] == "utter_level_highest"

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import RESPONSE_ANSWERS
 from actions.callback import MAX_PHONE_ATTEMPTS, ValidateCallbackForm, clean_name
+from tests.responses import render
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,7 @@ async def validate(slot, value, **kwargs):
     dispatcher = CollectingDispatcher()
     method = getattr(ValidateCallbackForm(), f"validate_{slot}")
     result = await method(value, dispatcher, tracker(slot, text=str(value), **kwargs), {})
-    return result, [m.get("text") or m.get("response") for m in dispatcher.messages]
+    return result, [m.get("response") or m.get("text") for m in dispatcher.messages]
 
 
 @pytest.mark.parametrize("typed, kept", [("  Sam   Rivera ", "Sam Rivera"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith"), ("李雷", "李雷"), ("J. R.", "J. R.")])
@@ -51,7 +52,7 @@ async def test_valid_phone_is_stored_normalised_and_resets_the_count():
 async def test_bad_phone_counts_attempts_and_explains_once():
     result, messages = await validate("callback_phone", "abc")
     assert result == {"callback_phone": None, "callback_phone_attempts": 1}
-    assert "area code" in messages[0]
+    assert "area code" in render({"response": messages[0]})
     result, messages = await validate("callback_phone", "abc", callback_phone_attempts=MAX_PHONE_ATTEMPTS - 1)
     assert result["callback_phone_attempts"] == MAX_PHONE_ATTEMPTS and messages == []
 
@@ -68,7 +69,7 @@ async def test_consent_comes_from_yes_or_no_only():
     assert (await validate("callback_consent", "sure", intent="affirm", confidence=0.9))[0] == {"callback_consent": "yes"}
     assert (await validate("callback_consent", "nope", intent="deny", confidence=0.9))[0] == {"callback_consent": "no"}
     result, messages = await validate("callback_consent", "purple", intent="out_of_scope", confidence=0.5)
-    assert result == {"callback_consent": None} and "yes or no" in messages[0]
+    assert result == {"callback_consent": None} and "yes or no" in render({"response": messages[0]})
 
 
 async def test_nothing_to_add_is_an_answer():
@@ -91,3 +92,25 @@ def test_digression_answers_match_the_rules():
                 pairs.setdefault(steps[0]["intent"], steps[1]["action"])
     for intent, response in RESPONSE_ANSWERS.items():
         assert pairs.get(intent) == response, intent
+
+
+@pytest.mark.parametrize("typed, kept", [("it's Dana", "Dana"), ("my name is Dana Ruiz", "Dana Ruiz"), ("Hi, I'm Sam", "Sam")])
+def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed, kept):
+    assert clean_name(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning"])
+def test_answers_that_are_no_name_are_asked_again(typed):
+    assert clean_name(typed) is None
+
+
+async def test_a_name_and_a_number_in_one_message_fill_both_answers():
+    result, messages = await validate("callback_name", "it's Dana 619.555.0142")
+    assert result == {"callback_name": "Dana", "callback_phone": "+16195550142", "callback_phone_attempts": 0}
+    assert messages == []
+
+
+async def test_a_number_given_before_it_was_asked_for_is_kept():
+    form = ValidateCallbackForm()
+    latest = tracker("callback_best_time", text="sure, call me at (858) 555 0199")
+    assert await form.extract_callback_phone(CollectingDispatcher(), latest, {}) == {"callback_phone": "+18585550199"}

@@ -90,5 +90,5 @@ def test_disclaimer_says_not_medical_advice():
 
 
 def test_crisis_resources_are_the_design_cards_three():
-    intro, resources, outro = knowledge.crisis_resources()
+    resources = knowledge.crisis_resources()
     assert [r.number for r in resources] == ["911", "988", "1-800-662-4357"]

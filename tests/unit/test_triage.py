@@ -1,6 +1,18 @@
 """The triage table (knowledge/triage.yml), one test per row, and its wording."""
+from rasa_sdk.executor import CollectingDispatcher
+
 import knowledge
-from actions.triage import ASSESSMENT_NOTE, describe, orientation
+from actions.triage import orientation, utter_orientation
+from tests.responses import rendered
+
+ASSESSMENT_NOTE = "Only a clinical assessment can decide the level of care."
+
+
+def describe(result):
+    """What a person reads for this orientation (domain.yml utter_triage_orientation*)."""
+    dispatcher = CollectingDispatcher()
+    utter_orientation(dispatcher, result)
+    return rendered(dispatcher.messages)
 
 
 def ids(result):
@@ -44,7 +56,9 @@ def test_default_when_nothing_applies_names_no_level():
 
 def test_every_orientation_ends_with_the_assessment_note():
     for answers in ({}, {"withdrawal": "yes"}, {"safe_home": "no", "mental_health": "yes"}):
-        assert describe(orientation(answers)).endswith(ASSESSMENT_NOTE)
+        dispatcher = CollectingDispatcher()
+        utter_orientation(dispatcher, orientation(answers))
+        assert rendered(dispatcher.messages[:1]).endswith(ASSESSMENT_NOTE)
 
 
 def test_every_row_is_exercised_by_these_tests():

@@ -1,0 +1,123 @@
+"""LevelMentions: levels of care named with typos, and follow-ups that only name a level.
+
+Runs after the FallbackClassifier (config.yml) and before the crisis net:
+
+* A word the entity ruler missed because it is misspelt ("partail
+  hospitilization", "resedential") is corrected to the closest word of the
+  levels table (knowledge/levels_of_care.yml) when it is no English word and
+  one edit away (two for long words); a run of corrected words that names a
+  level becomes a `level_of_care` entity, as the ruler would have made it.
+* A message the intent classifier could not place (nlu_fallback) but that
+  names a level ("and php?", "what's a day like in residential") is a question
+  about that level: its intent becomes `inform_level`, which answers the
+  aspect asked last (actions/answers.py). True gibberish still falls back.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rapidfuzz.distance import DamerauLevenshtein
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+import knowledge
+from crisis_detection.matcher import known_english_words
+
+ENTITY = "level_of_care"
+FOLLOW_UP_INTENT = "inform_level"
+MIN_FUZZY_LENGTH = 5
+MAX_WORDS = 5  # the longest level name people type ("medically managed intensive inpatient services")
+WORD = re.compile(r"[a-z]+(?:[.\-][a-z]+)*")
+
+
+@functools.lru_cache(maxsize=1)
+def level_words() -> Tuple[str, ...]:
+    """Every word of every level name and synonym, longest first."""
+    words = {word for term, _ in knowledge.level_terms() for word in WORD.findall(term.lower())}
+    return tuple(sorted((w for w in words if len(w) >= MIN_FUZZY_LENGTH), key=len, reverse=True))
+
+
+def corrected(word: str) -> Optional[str]:
+    """The level word a misspelt word stands for, or None."""
+    if len(word) < MIN_FUZZY_LENGTH or word in known_english_words():
+        return None
+    allowed = 1 if len(word) < 8 else 2
+    best, best_distance = None, allowed + 1
+    for candidate in level_words():
+        if abs(len(candidate) - len(word)) > allowed:
+            continue
+        distance = DamerauLevenshtein.distance(word, candidate, score_cutoff=allowed)
+        if distance < best_distance:
+            best, best_distance = candidate, distance
+    return best
+
+
+def misspelt_levels(text: str) -> List[Dict[str, Any]]:
+    """level_of_care entities for level names with at least one corrected word."""
+    words = [(m.start(), m.end(), m.group(), corrected(m.group())) for m in WORD.finditer(text.lower())]
+    found: List[Dict[str, Any]] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(MAX_WORDS, len(words) - i), 0, -1):
+            span = words[i : i + size]
+            if not any(fix for *_, fix in span):
+                continue
+            phrase = " ".join(fix or word for _, _, word, fix in span)
+            level = knowledge.resolve_level(phrase)
+            if level:
+                start, end = span[0][0], span[-1][1]
+                found.append({"entity": ENTITY, "value": level.id, "start": start, "end": end,
+                              "extractor": "LevelMentions", "confidence_entity": 1.0})
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class LevelMentions(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LevelMentions":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            entities = list(message.get(ENTITIES, []))
+            taken = [(e.get("start", -1), e.get("end", -1)) for e in entities]
+            for entity in misspelt_levels(text):
+                if not any(start < entity["end"] and entity["start"] < end for start, end in taken):
+                    entities.append(entity)
+            message.set(ENTITIES, entities, add_to_output=True)
+            self._follow_up_if_unplaced(message, entities)
+        return messages
+
+    @staticmethod
+    def _follow_up_if_unplaced(message: Message, entities: List[Dict[str, Any]]) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME:
+            return
+        if not any(entity.get("entity") == ENTITY for entity in entities):
+            return
+        follow_up = {"name": FOLLOW_UP_INTENT, "confidence": intent.get("confidence", 0.0)}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != FOLLOW_UP_INTENT]
+        message.set(INTENT, follow_up, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [follow_up, *ranking], add_to_output=True)

@@ -24,7 +24,7 @@ help:
 	@echo "make train      train a model unless one matches the data"
 	@echo "make callbacks  list the open callback requests"
 	@echo "make bench      latency, throughput, training, cold start, memory: ours against Rasa's example bot"
-	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline"
+	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline; blind sets through the bot"
 	@echo "make bench-staff  staff app list and search latencies on 100,000 conversations (PostgreSQL)"
 	@echo "make staff-user NAME=maria ROLE=admin   create a staff account (asks for the password)"
 
@@ -75,6 +75,7 @@ bench: setup
 
 bench-nlu: setup
 	$(PY) -m benchmarks.nlu
+	@model=$$($(PY) scripts/ensure_model.py) && $(PY) -m benchmarks.blind --model "$$model"
 
 # Staff accounts: make staff-user NAME=maria ROLE=admin (asks for the password)
 staff-user: setup

@@ -1,6 +1,6 @@
 """Callback requests: the table, and the one transaction that stores a request.
 
-A request is written, and committed, before the bot confirms it (design.md,
+A request is written, and committed, before the bot confirms it (docs/design.md,
 invariant 3): `save_request` returns the reference code only after COMMIT,
 and raises `CallbackStoreError` otherwise, so the caller can tell the person
 the truth. One open request per conversation: asking again updates it (a

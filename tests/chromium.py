@@ -1,4 +1,4 @@
-"""Debian's Chromium, driven by Playwright, for every browser test (design.md).
+"""Debian's Chromium, driven by Playwright, for every browser test (shared/design.md, "Platform facts").
 
 `make test` installs the `chromium` package; Playwright's own browser
 download does not work on these machines. Without the background-networking

@@ -24,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml")
 CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
 WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
+# Written after the crisis lexicon was tuned on the first pair: the honest measure.
+CRISIS_SET_2, LOOKALIKE_SET_2 = "crisis_redteam_2.yml", "crisis_lookalikes_2.yml"
 
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},

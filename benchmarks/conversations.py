@@ -57,7 +57,7 @@ def ours(conversation: int) -> List[Turn]:
         Turn("what is an intensive outpatient program?", contains("five days a week")),
         Turn("how many days a week is that?", contains("five days a week")),  # needs the context
         Turn("how is it different from partial hospitalization?", contains("seven days a week")),
-        Turn("I think I need help", contains("for you, or for someone you care about")),
+        Turn("can you help me find the right program?", contains("for you, or for someone you care about")),
         Turn("For me"),
         Turn("no"),
         Turn("yes"),

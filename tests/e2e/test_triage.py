@@ -20,17 +20,26 @@ def text_of(reply):
 
 
 ALL_YES = ["For me", "/affirm", "/affirm", "/affirm", "/affirm", "/affirm"]
+# Asks for help without saying for whom, so the first question is who it's for.
+OPENING = "can you help me find the right program?"
 
 
-@pytest.mark.parametrize("opening", ["I think I need help", "which program is right for my son?"])
-def test_asking_for_help_starts_the_questions(assistant, sender, opening):
-    reply = answer(assistant, sender, opening)
+def test_asking_for_help_starts_the_questions(assistant, sender):
+    reply = answer(assistant, sender, OPENING)
+    assert "sign of strength" in text_of(reply)
     assert "for you, or for someone you care about" in text_of(reply)
     assert [b["title"] for b in buttons(reply)] == ["For me", "For someone I care about"]
 
 
+@pytest.mark.parametrize("opening", ["I think I need help", "which program is right for my son?"])
+def test_who_the_help_is_for_is_not_asked_when_already_said(assistant, sender, opening):
+    text = text_of(answer(assistant, sender, opening))
+    assert "sign of strength" in text and "withdrawal" in text
+    assert "for you, or for someone you care about" not in text
+
+
 def test_withdrawal_always_brings_the_detox_warning_and_an_assessment_note(assistant, sender):
-    reply = answer(assistant, sender, "I think I need help", *ALL_YES)
+    reply = answer(assistant, sender, OPENING, *ALL_YES)
     text = text_of(reply)
     assert "may talk with you about medically managed detox" in text
     assert "strongly discouraged" in text
@@ -39,43 +48,44 @@ def test_withdrawal_always_brings_the_detox_warning_and_an_assessment_note(assis
 
 
 def test_no_safe_home_points_to_residential(assistant, sender):
-    text = text_of(answer(assistant, sender, "I think I need help", "For someone I care about", "no", "no", "no", "no", "no"))
+    text = text_of(answer(assistant, sender, OPENING, "For someone I care about", "no", "no", "no", "no", "no"))
     assert "residential treatment" in text and "detox" not in text.lower()
 
 
 def test_free_text_and_not_sure_are_understood(assistant, sender):
     answer(assistant, sender, "my wife needs help with her drinking")
-    text = text_of(answer(assistant, sender, "it's for my wife", "not sure", "yes we have a good home", "yes", "I don't know", "no"))
+    # "my wife" already said who the help is for: the questions start at withdrawal.
+    text = text_of(answer(assistant, sender, "not sure", "yes we have a good home", "yes", "I don't know", "no"))
     assert "From what you shared" in text or "Thank you for sharing" in text
 
 
 def test_unrelated_text_to_a_button_question_is_asked_again(assistant, sender):
-    answer(assistant, sender, "I think I need help", "For me")
+    answer(assistant, sender, OPENING, "For me")
     text = text_of(answer(assistant, sender, "purple elephants"))
     assert "yes, no or not sure" in text and "withdrawal" in text
 
 
 def test_stop_midway(assistant, sender):
-    answer(assistant, sender, "I think I need help", "For me", "no")
+    answer(assistant, sender, OPENING, "For me", "no")
     assert PHONE in text_of(answer(assistant, sender, "stop"))
     assert "five days a week" in text_of(answer(assistant, sender, "what is an intensive outpatient program?"))
 
 
 def test_a_question_mid_triage_is_answered_and_the_questions_go_on(assistant, sender):
-    answer(assistant, sender, "I think I need help", "For me")
+    answer(assistant, sender, OPENING, "For me")
     text = text_of(answer(assistant, sender, "what coping skills does IOP teach?"))
     assert "journaling" in text and "withdrawal" in text
 
 
 def test_crisis_mid_triage(assistant, sender):
-    answer(assistant, sender, "I think I need help", "For me")
+    answer(assistant, sender, OPENING, "For me")
     reply = answer(assistant, sender, "my dad is having a seizure since he stopped drinking")
     assert is_crisis_reply(reply)
     assert "seven days a week" in text_of(answer(assistant, sender, "how many days a week is PHP?"))
 
 
 def test_triage_answers_are_stored_with_the_callback_request(assistant, sender):
-    answer(assistant, sender, "I think I need help", "For someone I care about", "no", "yes", "yes", "not sure", "no")
+    answer(assistant, sender, OPENING, "For someone I care about", "no", "yes", "yes", "not sure", "no")
     answer(assistant, sender, "yes", "Sam", "(619) 555-0123", "Evening", "Nothing to add", "/affirm", "/affirm")
     with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
         [(triage,)] = db.execute("SELECT triage FROM callback_requests WHERE conversation_id = ?", (sender,)).fetchall()
@@ -86,7 +96,7 @@ def test_triage_answers_are_stored_with_the_callback_request(assistant, sender):
 
 
 def test_correcting_an_earlier_answer_changes_the_orientation(assistant, sender):
-    reply = answer(assistant, sender, "I think I need help", "For me", "no", "no", "no", "no", "no")
+    reply = answer(assistant, sender, OPENING, "For me", "no", "no", "no", "no", "no")
     assert "residential treatment" in text_of(reply)
     change = next(b["payload"] for b in buttons(reply) if b["title"] == "Change an answer")
     reply = answer(assistant, sender, change)

@@ -1,7 +1,7 @@
 """The REST channel every client uses, with the disclaimer invariant built in.
 
 Rasa's own RestInput, with three changes made at the one place a whole bot
-turn is known (docs/docs/design.md, invariants 1 and 5):
+turn is known (docs/design.md, invariants 1 and 5):
 
 * the turn's last message ends with the not-medical-advice disclaimer
   (knowledge/disclaimer.yml). Responses, custom actions, fallbacks, forms and
@@ -97,11 +97,8 @@ def parse_request(body: bytes) -> Tuple[str, str, Optional[str], Optional[Dict[s
     return sender, clean_text(message)[:MAX_MESSAGE_CHARS], input_channel, metadata
 
 
-def bot_message(recipient_id: str, text: str, response_name: Optional[str] = None) -> Dict[str, Any]:
-    message = {"recipient_id": recipient_id, "text": text}
-    if response_name:
-        message["response"] = response_name
-    return message
+def bot_message(recipient_id: str, text: str) -> Dict[str, Any]:
+    return {"recipient_id": recipient_id, "text": text}
 
 
 class NamingCollector(CollectingOutputChannel):

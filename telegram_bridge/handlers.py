@@ -8,7 +8,7 @@ group messages to Rasa). Anything that isn't text gets a plain "text only"
 answer; service messages (a pin, an auto-delete timer) get none. An edited
 message's new text goes to Rasa as a new message: the edit may be the one
 that says someone is in danger, and crisis detection (in Rasa's NLU
-pipeline) must see it (docs/docs/design.md, invariant 2).
+pipeline) must see it (docs/design.md, invariant 2).
 
 A button press always reaches Rasa once the button is known to act: stopping
 the button's spinner (answerCallbackQuery, refused as "too old" after a slow
@@ -17,7 +17,7 @@ passed over.
 
 Logs name the kind of update and a short tag of the chat (a keyed hash: a
 private chat's id is the person's Telegram user id), never message text,
-names or numbers (docs/docs/design.md, invariant 6).
+names or numbers (docs/design.md, invariant 6).
 """
 from __future__ import annotations
 

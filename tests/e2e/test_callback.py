@@ -1,7 +1,7 @@
 """The callback request through the REST webhook, checked against the stored row.
 
 A request is stored only after the person confirms the summary, and the bot
-confirms only what the database committed (docs/docs/design.md, invariant 3).
+confirms only what the database committed (docs/design.md, invariant 3).
 """
 import re
 import sqlite3

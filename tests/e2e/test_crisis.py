@@ -1,4 +1,4 @@
-"""Crisis first (docs/docs/design.md, invariant 2), through the running assistant.
+"""Crisis first (docs/design.md, invariant 2), through the running assistant.
 
 Both red-team sets go through the REST webhook: every crisis message must get
 the crisis reply (the lexicon and the classifier together), no look-alike

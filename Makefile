@@ -37,7 +37,7 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip check
 	@touch $@
 
-$(SPACY_MODEL): $(VENV)/.installed knowledge/levels_of_care.yml knowledge/__init__.py spacy_pipeline/build.py
+$(SPACY_MODEL): $(VENV)/.installed knowledge/levels_of_care.yml knowledge/__init__.py spacy_pipeline/build.py spacy_pipeline/english_words.py
 	$(PY) -m spacy_pipeline.build var/spacy/en_iop
 
 train: setup

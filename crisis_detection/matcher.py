@@ -13,23 +13,20 @@ words are never "corrected": "overdoes" is a form of "overdo", not a typo of
 """
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
-import spacy_lookups_data
-import srsly
 import yaml
-from rapidfuzz.distance import DamerauLevenshtein
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
+from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction, lemma
+
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yml"
 KEY = "crisis_key"
-MIN_FUZZY_LENGTH = 5
 
 if not Token.has_extension(KEY):
     Token.set_extension(KEY, default=None)
@@ -60,24 +57,6 @@ class _Phrase:
     negatable: bool = False
 
 
-@functools.lru_cache(maxsize=1)
-def lemma_table() -> Dict[str, str]:
-    """spaCy's English lookup lemmas, lower-cased: "killing" -> "kill"."""
-    table = srsly.read_gzip_json(spacy_lookups_data.get_file("en_lemma_lookup.json.gz"))
-    return {word.lower(): lemma.lower() for word, lemma in table.items() if word.islower()}
-
-
-@functools.lru_cache(maxsize=1)
-def known_english_words() -> FrozenSet[str]:
-    """Every word form in the lemma table (inflected forms and lemmas)."""
-    table = lemma_table()
-    return frozenset(table) | frozenset(table.values())
-
-
-def lemma(word: str) -> str:
-    return lemma_table().get(word, word)
-
-
 def without_accents(word: str) -> str:
     """"daño" -> "dano", "quítarme" -> "quitarme": Spanish typed with or without accents."""
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
@@ -85,14 +64,15 @@ def without_accents(word: str) -> str:
 
 # A clause that tells of a distant past or a death is a story, not a present
 # danger ("my sister died of an overdose", "I was suicidal in high school");
-# it still counts when the clause also speaks of now, and never when another
-# clause says the feeling is back ("and I feel the same way now").
+# it still counts when the clause also speaks of now, and never when any part
+# of the message says the feeling is back or speaks of tonight ("and I feel
+# the same way now", "I used to think about suicide, tonight too").
 CLAUSE_BREAK = re.compile(r"^([.!?;:,]+|and|but|so|because|though|although|y|pero|porque)$")
 PAST_MARKERS = re.compile(
     r"\b(years?|months?|decades?) ago\b|\blong (time )?ago\b|\blast (year|summer|spring|fall|winter|christmas)\b|"
     r"\bin the past\b|\bpast (self|overdose|suicid|attempt)|\bwhen i was younger\b|\bin (19|20)\d\d\b|\bback in\b|\bback when\b|"
     r"\bused to\b|\bwhen i was\b|\bin (high school|college|my twenties|my teens)\b|\bas a (teen|teenager|kid)\b|"
-    r"\b(died|passed away|passed|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
+    r"\b(died|passed away|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
     r"\bhace \w+ (anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
 )
 PRESENT_MARKERS = re.compile(
@@ -101,7 +81,8 @@ PRESENT_MARKERS = re.compile(
 )
 FEELING_IS_BACK = re.compile(
     r"\b(feel the same way|feeling the same way|feel that way|feel like that|those thoughts|thinking about it|thinking about doing|"
-    r"thinking of doing|happening again|doing it again|lo mismo|otra vez)\b"
+    r"thinking of doing|happening again|doing it again|tonight|right now|lately|these days|lo mismo|otra vez|"
+    r"esta noche)\b"
 )
 
 
@@ -118,16 +99,19 @@ def clauses(doc: Doc) -> List[Tuple[int, int]]:
     return spans
 
 
-def told_as_past(doc: Doc, start: int, end: int) -> bool:
-    """Whether the match at doc[start:end] sits in a clause about a distant past or a death."""
-    text = without_accents(doc.text.lower().replace("’", "'"))
-    if FEELING_IS_BACK.search(text):
-        return False
-    for clause_start, clause_end in clauses(doc):
-        if clause_start <= start < clause_end:
-            clause = without_accents(doc[clause_start:clause_end].text.lower().replace("’", "'"))
-            return bool(PAST_MARKERS.search(clause)) and not PRESENT_MARKERS.search(clause)
-    return False
+def story_clauses(doc: Doc) -> List[Tuple[int, int]]:
+    """The clauses that tell of a distant past or a death and say nothing of now.
+
+    None at all when any part of the message says the feeling is back.
+    """
+    if FEELING_IS_BACK.search(without_accents(doc.text.lower().replace("’", "'"))):
+        return []
+    found = []
+    for start, end in clauses(doc):
+        clause = without_accents(doc[start:end].text.lower().replace("’", "'"))
+        if PAST_MARKERS.search(clause) and not PRESENT_MARKERS.search(clause):
+            found.append((start, end))
+    return found
 
 
 class CrisisLexicon:
@@ -188,7 +172,6 @@ class CrisisMatcher:
 
     def __init__(self, lexicon: Optional[CrisisLexicon] = None) -> None:
         self.lexicon = lexicon or CrisisLexicon()
-        self._known = known_english_words()
         self._long_words = sorted(
             w for w in self.lexicon.surface_words if len(w) >= MIN_FUZZY_LENGTH and w.isalpha()
         )
@@ -199,6 +182,7 @@ class CrisisMatcher:
         for token in doc:
             token._.set(KEY, self._key(token))
         matcher = self._matcher_for(doc)
+        stories = story_clauses(doc)
         found = []
         for match_id, start, end in matcher(doc):
             phrase = self.lexicon.phrases[int(doc.vocab.strings[match_id])]
@@ -215,7 +199,7 @@ class CrisisMatcher:
                     phrase.source,
                     doc[start:end].text,
                     phrase.language,
-                    told_as_past(doc, start, end),
+                    any(clause_start <= start < clause_end for clause_start, clause_end in stories),
                 )
             )
         return found
@@ -232,21 +216,7 @@ class CrisisMatcher:
             return lemma(self.lexicon.spellings[word])
         if token.like_num:
             return "#"
-        if len(word) >= MIN_FUZZY_LENGTH and word.isalpha() and word not in self._known:
-            word = self._closest(word) or word
-        return lemma(word)
-
-    def _closest(self, word: str) -> Optional[str]:
-        # One edit (a transposition counts as one) for short words, two for long ones.
-        allowed = 1 if len(word) < 8 else 2
-        best, best_distance = None, allowed + 1
-        for candidate in self._long_words:
-            if abs(len(candidate) - len(word)) > allowed:
-                continue
-            distance = DamerauLevenshtein.distance(word, candidate, score_cutoff=allowed)
-            if distance < best_distance:
-                best, best_distance = candidate, distance
-        return best
+        return lemma(correction(word, self._long_words) or word)
 
     def _matcher_for(self, doc: Doc) -> Matcher:
         key = id(doc.vocab)

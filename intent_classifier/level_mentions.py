@@ -18,7 +18,6 @@ import functools
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from rapidfuzz.distance import DamerauLevenshtein
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -29,11 +28,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import knowledge
-from crisis_detection.matcher import known_english_words
+from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction
 
 ENTITY = "level_of_care"
 FOLLOW_UP_INTENT = "inform_level"
-MIN_FUZZY_LENGTH = 5
 MAX_WORDS = 5  # the longest level name people type ("medically managed intensive inpatient services")
 WORD = re.compile(r"[a-z]+(?:[.\-][a-z]+)*")
 
@@ -47,17 +45,7 @@ def level_words() -> Tuple[str, ...]:
 
 def corrected(word: str) -> Optional[str]:
     """The level word a misspelt word stands for, or None."""
-    if len(word) < MIN_FUZZY_LENGTH or word in known_english_words():
-        return None
-    allowed = 1 if len(word) < 8 else 2
-    best, best_distance = None, allowed + 1
-    for candidate in level_words():
-        if abs(len(candidate) - len(word)) > allowed:
-            continue
-        distance = DamerauLevenshtein.distance(word, candidate, score_cutoff=allowed)
-        if distance < best_distance:
-            best, best_distance = candidate, distance
-    return best
+    return correction(word, level_words())
 
 
 def misspelt_levels(text: str) -> List[Dict[str, Any]]:

@@ -20,10 +20,9 @@ import sys
 from pathlib import Path
 
 import spacy
-import spacy_lookups_data
-import srsly
 
 import knowledge
+from spacy_pipeline.english_words import lookup_table
 
 DEFAULT_OUTPUT = Path("var/spacy/en_iop")
 ENTITY_LABEL = "level_of_care"
@@ -57,8 +56,7 @@ def _add_cased_lookups(table) -> None:
     pipeline; extra table rows keep the saved pipeline plain spaCy.
     """
     # The table stores hashed keys; the words themselves come from the data file.
-    raw = srsly.read_gzip_json(spacy_lookups_data.get_file("en_lemma_lookup.json.gz"))
-    for word, lemma in raw.items():
+    for word, lemma in lookup_table().items():
         if not word.islower():
             continue
         for variant in (word.capitalize(), word.upper()):

@@ -96,6 +96,8 @@ def test_stories_of_the_past_and_recovery_talk_are_no_present_danger(find, text)
         "no one would even care if i disappeared for good",
         "I took 30 pills an hour ago",
         "please help i dont want to die",
+        "my friend passed out after using",
+        "I used to think about suicide every day, tonight too",
     ],
 )
 def test_present_danger_is_caught_even_beside_the_past(find, text):

@@ -5,7 +5,7 @@ best time to call, an optional note and consent; `ValidateCallbackForm`
 checks each answer and re-asks clearly. `action_callback_review` shows the
 summary; only after the person confirms does `action_submit_callback` store
 the request (storage/callbacks.py), and it confirms only once the database
-has committed it (docs/docs/design.md, invariant 3). Names and phone numbers are never
+has committed it (docs/design.md, invariant 3). Names and phone numbers are never
 logged.
 
 Phone numbers are parsed by the phonenumbers library (default region US;
@@ -94,6 +94,8 @@ NOT_NAMES = {
     "hello", "hey", "thanks", "help", "morning", "afternoon", "evening", "night", "anytime", "today", "tomorrow",
     "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a",
 }
+# Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
+NOT_IN_NAMES = {"my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you"}
 NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
 
 
@@ -101,6 +103,8 @@ def clean_name(text: str) -> Optional[str]:
     name = " ".join((text or "").split()).strip(" ,!")
     name = NAME_LEAD_IN.sub("", name).strip(" ,!")
     if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name) or name.lower() in NOT_NAMES:
+        return None
+    if NOT_IN_NAMES & set(name.lower().split()):
         return None
     return name
 

@@ -24,19 +24,17 @@ from knowledge import Level
 
 QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health", "prior_treatment"]
 UNSURE = re.compile(r"\b(not sure|unsure|don'?t know|dunno|maybe|no idea|not certain)\b", re.IGNORECASE)
-SOMEONE_ELSE = re.compile(
-    r"\b(someone|somebody|son|daughter|child|kid|wife|husband|partner|boyfriend|girlfriend|friend|mom|mother|"
-    r"dad|father|brother|sister|cousin|uncle|aunt|parent|family|loved one|they|he|she|him|her)\b",
-    re.IGNORECASE,
+# The people a visitor may ask for help for, in one list for both patterns below.
+RELATIONS = (
+    r"son|daughter|child|kids?|teen|teenager|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|friend|"
+    r"mom|mother|dad|father|brother|sister|cousin|uncle|aunt|parent|grandson|granddaughter|grandchild|nephew|"
+    r"niece|roommate|loved one|spouse|stepson|stepdaughter"
 )
+# An answer to "for you or someone you care about?".
+SOMEONE_ELSE = re.compile(rf"\b(someone|somebody|family|they|he|she|him|her|{RELATIONS})\b", re.IGNORECASE)
 MYSELF = re.compile(r"\b(me|myself|i|mine|for me)\b", re.IGNORECASE)
-# Said before the question: "my son ...", "our daughter ...", "for my husband".
-LOVED_ONE = re.compile(
-    r"\b(my|our)\s+(\w+\s+)?(son|daughter|child|kid|kids|teen|teenager|wife|husband|partner|boyfriend|girlfriend|"
-    r"fianc[eé]e?|friend|mom|mother|dad|father|brother|sister|cousin|uncle|aunt|parent|grandson|granddaughter|"
-    r"grandchild|nephew|niece|roommate|loved one|spouse|stepson|stepdaughter|best friend)\b",
-    re.IGNORECASE,
-)
+# Said before the question: "my son ...", "our daughter ...", "for my best friend".
+LOVED_ONE = re.compile(rf"\b(my|our)\s+(\w+\s+)?({RELATIONS})\b", re.IGNORECASE)
 ABOUT_MYSELF = re.compile(
     r"\b(i need|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|can'?t stop)|for myself|help for me|get me (into|in))\b",
@@ -84,10 +82,15 @@ def utter_orientation(dispatcher: CollectingDispatcher, result: Orientation) -> 
 
 def who_was_mentioned(tracker: Tracker) -> Optional[str]:
     """"someone_else" or "me" when the latest messages already said who the help is for."""
-    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"][-WHO_LOOKBACK:]
-    if any(LOVED_ONE.search(text) for text in texts):
+    latest_first = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            latest_first.append(event.get("text") or "")
+            if len(latest_first) == WHO_LOOKBACK:
+                break
+    if any(LOVED_ONE.search(text) for text in latest_first):
         return "someone_else"
-    if texts and ABOUT_MYSELF.search(texts[-1]):
+    if latest_first and ABOUT_MYSELF.search(latest_first[0]):
         return "me"
     return None
 

@@ -58,7 +58,7 @@ def main() -> None:
         assistant = Assistant(Path(workdir), f"sqlite:///{workdir}/blind.db", model=args.model).start()
         try:
             started = time.monotonic()
-            sets = measure(grading.webhook_poster(assistant.webhook), args.only)
+            sets = measure(assistant.say, args.only)
             print_report(sets)
             print(f"({time.monotonic() - started:.0f} s)")
         finally:

@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 import yaml
 from rasa.core.nlg.interpolator import interpolate_text
 
-import knowledge
+from actions.session import clinic_slots as clinic_slot_events
 
 DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
 
@@ -24,9 +24,7 @@ def responses() -> Dict[str, List[dict]]:
 
 
 def clinic_slots() -> Dict[str, str]:
-    clinic = knowledge.clinic()
-    hours = f" They are available {clinic.hours}." if clinic.hours else ""
-    return {"clinic_name": clinic.name, "clinic_phone": clinic.phone, "clinic_hours_sentence": hours}
+    return {event["name"]: event["value"] for event in clinic_slot_events()}
 
 
 def render(message: Dict[str, Any], slots: Dict[str, Any] = None) -> str:

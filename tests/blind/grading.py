@@ -8,8 +8,6 @@ non-crisis label answered with the crisis script is wrong, whatever else came.
 """
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -120,17 +118,8 @@ def turn_holds(expect, reply: Sequence[dict]) -> bool:
     return any(label_holds(label, reply) for label in labels)
 
 
+# Sends one message to the assistant and returns its reply (tests.servers.Assistant.say).
 Post = Callable[[str, str], List[dict]]
-
-
-def webhook_poster(url: str, timeout: float = 60) -> Post:
-    def post(sender: str, text: str) -> List[dict]:
-        body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read())
-
-    return post
 
 
 @dataclass

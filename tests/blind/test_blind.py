@@ -18,7 +18,7 @@ WITHDRAWAL_POINTER_FLOOR = 0.9
 
 @pytest.fixture(scope="module")
 def post(assistant):
-    return grading.webhook_poster(assistant.webhook)
+    return assistant.say
 
 
 @pytest.mark.parametrize("name", grading.CONVERSATION_SETS)

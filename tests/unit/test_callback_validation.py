@@ -99,7 +99,7 @@ def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed,
     assert clean_name(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning"])
+@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning", "it's for my son", "I am not sure"])
 def test_answers_that_are_no_name_are_asked_again(typed):
     assert clean_name(typed) is None
 

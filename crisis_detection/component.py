@@ -9,17 +9,26 @@ FallbackClassifier, and the lexicon decides:
 * a match told as a distant past or a death ("my sister died of an
   overdose", "I used to cut") is no present danger: the message keeps its
   ordinary intent and is recorded under `crisis_mentioned` for staff;
-* a `crisis` predicted by the classifier alone becomes `nlu_fallback` (the
-  person is asked to say more) and is recorded under `crisis_suspected`, so
-  staff can review it. Measured on the red-team look-alikes, the classifier
-  said `crisis`, at up to 0.97 confidence, to messages like "I want to end my
-  IOP early because I got a new job"; no threshold separated those from real
-  crises, so the crisis reply rests on the lexicon, which is tested on every
-  red-team message.
+* a `crisis` the classifier is sure of (confidence `classifier_threshold`
+  or more, on a message of `classifier_min_words` words or more) is a crisis
+  too, recorded with `"source": "classifier"`: people say danger sideways,
+  in words no phrase list anticipates ("gave my guitar to my nephew, I won't
+  need it where I'm going"). On a red team written after the lexicon was
+  tuned, the lexicon alone caught 39 of 133 messages and lexicon plus
+  classifier at 0.8 caught 97, for one more look-alike of 123 (the
+  classifier learns from data/nlu/crisis.yml and crisis_lookalikes.yml).
+  Short answers ("tonight", "idk honestly") are left to the lexicon: in a
+  form they are answers, not confessions;
+* a `crisis` the classifier is less sure of becomes `nlu_fallback` (the
+  person is asked to say more), or the runner-up intent when that is a safety
+  answer of its own (`safe_runner_ups`: withdrawal symptoms get the pointer to
+  medical help, 911 included), and is recorded under `crisis_suspected`, so
+  staff can review it.
 """
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 import spacy
@@ -41,6 +50,19 @@ CRISIS_INTENT = "crisis"
 OUTPUT_KEY = "crisis_safety_net"
 SUSPECTED_KEY = "crisis_suspected"
 MENTIONED_KEY = "crisis_mentioned"
+# Common Spanish words: a crisis the classifier found in a message mostly made
+# of them gets the Spanish crisis reply (the lexicon marks its own phrases).
+SPANISH_WORDS = frozenset(
+    "que mi mis de la el los las y en quiero estoy ya por con para muy se lo es un una yo pero "
+    "porque nadie nada todo mas más ayuda vivir morir hijo hija".split()
+)
+WORD = re.compile(r"[^\W\d_]+")
+
+
+def looks_spanish(text: str) -> bool:
+    words = WORD.findall(text.lower())
+    spanish = sum(word in SPANISH_WORDS for word in words)
+    return spanish >= 2 and spanish * 3 >= len(words)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -48,7 +70,12 @@ class CrisisSafetyNet(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # Used only when no SpacyNLP runs earlier in the pipeline.
-        return {"spacy_model": "var/spacy/en_iop"}
+        return {
+            "spacy_model": "var/spacy/en_iop",
+            "classifier_threshold": 0.8,
+            "classifier_min_words": 4,
+            "safe_runner_ups": ["report_withdrawal"],
+        }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = config
@@ -78,34 +105,74 @@ class CrisisSafetyNet(GraphComponent):
             if matches and not present:
                 # A story about the past or a death: the ordinary answer, kept for staff to see.
                 message.set(MENTIONED_KEY, {"categories": sorted({m.category for m in matches})}, add_to_output=True)
-            if not present:
+            if present:
+                self._mark_crisis(
+                    message,
+                    {
+                        "source": "lexicon",
+                        "categories": sorted({m.category for m in present}),
+                        "phrases": [m.phrase for m in present],
+                        "language": "es" if any(m.language == "es" for m in present) else "en",
+                    },
+                )
+            elif not matches and self._classifier_is_sure(message, text):
+                confidence = (message.get(INTENT) or {}).get("confidence")
+                language = "es" if looks_spanish(text) else "en"
+                self._mark_crisis(message, {"source": "classifier", "confidence": confidence, "language": language})
+            else:
                 self._demote_classifier_crisis(message)
-                continue
-            crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != CRISIS_INTENT]
-            message.set(INTENT, crisis, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
-            message.set(
-                OUTPUT_KEY,
-                {
-                    "categories": sorted({m.category for m in present}),
-                    "phrases": [m.phrase for m in present],
-                    "language": "es" if any(m.language == "es" for m in present) else "en",
-                },
-                add_to_output=True,
-            )
-            # The category only: message text never goes to logs.
-            logger.info("Crisis lexicon matched (%s).", ", ".join(sorted({m.category for m in present})))
+                self._safety_answer_wins_a_tie(message)
         return messages
 
     @staticmethod
-    def _demote_classifier_crisis(message: Message) -> None:
+    def _mark_crisis(message: Message, found: Dict[str, Any]) -> None:
+        crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
+        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != CRISIS_INTENT]
+        message.set(INTENT, crisis, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
+        message.set(OUTPUT_KEY, found, add_to_output=True)
+        # The source and categories only: message text never goes to logs.
+        logger.info("Crisis detected (%s: %s).", found["source"], ", ".join(found.get("categories", [])) or "-")
+
+    def _classifier_is_sure(self, message: Message, text: str) -> bool:
+        intent = message.get(INTENT) or {}
+        return (
+            intent.get("name") == CRISIS_INTENT
+            and (intent.get("confidence") or 0.0) >= self._config["classifier_threshold"]
+            and len(text.split()) >= self._config["classifier_min_words"]
+        )
+
+    def _safety_answer_wins_a_tie(self, message: Message) -> None:
+        """A message the classifier couldn't decide on, with a safety answer among its two
+        best guesses ("shaky since I quit drinking": withdrawal or crisis?), gets that answer:
+        withdrawal symptoms always get the pointer to medical help (invariant 8)."""
+        if (message.get(INTENT) or {}).get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME:
+            return
+        guesses = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+        safe = next((r for r in guesses[:2] if r.get("name") in self._config["safe_runner_ups"]), None)
+        if safe is None:
+            return
+        answer = {"name": safe["name"], "confidence": safe.get("confidence", 0.0)}
+        message.set(INTENT, answer, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [answer, *message.get(INTENT_RANKING_KEY, [])], add_to_output=True)
+        crisis = next((r for r in guesses[:2] if r.get("name") == CRISIS_INTENT), None)
+        if crisis:
+            message.set(SUSPECTED_KEY, {"confidence": crisis.get("confidence")}, add_to_output=True)
+
+    def _demote_classifier_crisis(self, message: Message) -> None:
+        """A crisis the classifier is unsure of asks the person to say more, unless the
+        runner-up is itself a safety answer (the withdrawal pointer, which names 911)."""
         intent = message.get(INTENT) or {}
         if intent.get("name") != CRISIS_INTENT:
             return
-        fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": intent.get("confidence", 0.0)}
-        message.set(INTENT, fallback, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [fallback, *message.get(INTENT_RANKING_KEY, [])], add_to_output=True)
+        ranking = message.get(INTENT_RANKING_KEY, [])
+        runner_up = next((r for r in ranking if r.get("name") != CRISIS_INTENT), {})
+        if runner_up.get("name") in self._config["safe_runner_ups"]:
+            answer = {"name": runner_up["name"], "confidence": runner_up.get("confidence", 0.0)}
+        else:
+            answer = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": intent.get("confidence", 0.0)}
+        message.set(INTENT, answer, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [answer, *ranking], add_to_output=True)
         message.set(SUSPECTED_KEY, {"confidence": intent.get("confidence")}, add_to_output=True)
         logger.info("Classifier suggested a crisis the lexicon did not confirm; marked for review.")
 

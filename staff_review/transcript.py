@@ -33,7 +33,9 @@ class Item:
     entities: List[dict] = field(default_factory=list)
     buttons: List[str] = field(default_factory=list)
     crisis: bool = False
+    crisis_source: str = ""  # "lexicon" or "classifier": which check gave the crisis reply
     crisis_suspected: bool = False
+    crisis_mentioned: bool = False  # crisis words told as a past story: the ordinary answer was given
     name: str = ""
     value: Any = None
     detail: str = ""
@@ -81,7 +83,8 @@ def build(conversation_id: str, rows) -> Transcript:
                 "user", stamp, text=data.get("text") or "", event_id=row.id, intent=intent.get("name"),
                 confidence=intent.get("confidence"), entities=parse.get("entities") or [],
                 crisis=bool(parse.get("crisis_safety_net")), crisis_suspected=bool(parse.get("crisis_suspected")),
-                asked_for=requested,
+                crisis_source=(parse.get("crisis_safety_net") or {}).get("source", "lexicon"),
+                crisis_mentioned=bool(parse.get("crisis_mentioned")), asked_for=requested,
             ))
         elif kind == "bot":
             buttons = ((data.get("data") or {}).get("buttons")) or []

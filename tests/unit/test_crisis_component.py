@@ -1,0 +1,96 @@
+"""The crisis net's verdict on what the lexicon and the intent classifier said."""
+import pytest
+import spacy
+from rasa.shared.nlu.training_data.message import Message
+
+from crisis_detection.component import CrisisSafetyNet, looks_spanish
+
+SETTINGS = CrisisSafetyNet.get_default_config()
+
+
+@pytest.fixture(scope="module")
+def net():
+    return CrisisSafetyNet(SETTINGS)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.load(SETTINGS["spacy_model"])
+
+
+def verdict(net, nlp, text, intent, confidence, runner_up="ask_level_info"):
+    """The parse data after the net, for a message the classifier read as `intent`."""
+    ranking = [{"name": intent, "confidence": confidence}, {"name": runner_up, "confidence": 1 - confidence}]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    message.set("text_spacy_doc", nlp(text.lower()))
+    net.process([message])
+    return message
+
+
+def test_a_crisis_the_classifier_is_sure_of_gets_the_crisis_reply(net, nlp):
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", 0.93)
+    assert message.get("intent")["name"] == "crisis"
+    assert message.get("crisis_safety_net") == {"source": "classifier", "confidence": 0.93, "language": "en"}
+
+
+def test_a_crisis_the_classifier_is_unsure_of_asks_to_say_more(net, nlp):
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", 0.6)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("crisis_suspected") == {"confidence": 0.6}
+
+
+def test_a_short_answer_is_never_a_crisis_on_the_classifier_alone(net, nlp):
+    assert verdict(net, nlp, "tonight", "crisis", 0.95).get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_story_of_the_past_keeps_its_answer_even_if_the_classifier_worries(net, nlp):
+    message = verdict(net, nlp, "my sister died of an overdose two years ago, what is IOP", "crisis", 0.9)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("crisis_mentioned") == {"categories": ["overdose"]}
+
+
+def test_the_lexicon_decides_whatever_the_classifier_said(net, nlp):
+    message = verdict(net, nlp, "i took 30 pills an hour ago", "ask_level_info", 0.9)
+    assert message.get("intent")["name"] == "crisis"
+    assert message.get("crisis_safety_net")["source"] == "lexicon"
+
+
+@pytest.mark.parametrize("text, spanish", [
+    ("ya no quiero seguir, nadie me va a extrañar", True),
+    ("no one would miss me", False),
+    ("mi hijo no quiere ayuda", True),
+    ("the la la land of no and me", False),
+])
+def test_spanish_is_recognised_for_the_reply_language(text, spanish):
+    assert looks_spanish(text) is spanish
+
+
+def test_an_unsure_crisis_that_reads_as_withdrawal_gets_the_medical_pointer(net, nlp):
+    message = verdict(net, nlp, "so shaky and sweaty since i stopped drinking", "crisis", 0.5, "report_withdrawal")
+    assert message.get("intent") == {"name": "report_withdrawal", "confidence": 0.5}
+    assert message.get("crisis_suspected") == {"confidence": 0.5}
+
+
+def test_a_tie_between_withdrawal_and_anything_goes_to_the_medical_pointer(net, nlp):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "report_withdrawal", "confidence": 0.42},
+        {"name": "crisis", "confidence": 0.38},
+    ]
+    message = Message(data={"text": "day 3 no booze, night sweats", "intent": ranking[0], "intent_ranking": ranking})
+    message.set("text_spacy_doc", nlp("day 3 no booze, night sweats"))
+    net.process([message])
+    assert message.get("intent")["name"] == "report_withdrawal"
+    assert message.get("crisis_suspected") == {"confidence": 0.38}
+
+
+def test_a_tie_between_two_ordinary_answers_still_asks_to_rephrase(net, nlp):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "ask_level_info", "confidence": 0.3},
+        {"name": "ask_level_schedule", "confidence": 0.28},
+    ]
+    message = Message(data={"text": "hmm what about that", "intent": ranking[0], "intent_ranking": ranking})
+    message.set("text_spacy_doc", nlp("hmm what about that"))
+    net.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"

@@ -33,11 +33,17 @@ RELATIONS = (
 # An answer to "for you or someone you care about?".
 SOMEONE_ELSE = re.compile(rf"\b(someone|somebody|family|they|he|she|him|her|{RELATIONS})\b", re.IGNORECASE)
 MYSELF = re.compile(r"\b(me|myself|i|mine|for me)\b", re.IGNORECASE)
-# Said before the question: "my son ...", "our daughter ...", "for my best friend".
-LOVED_ONE = re.compile(rf"\b(my|our)\s+(\w+\s+)?({RELATIONS})\b", re.IGNORECASE)
+# Said before the question: "my son ...", "our daughter", "my 20 year old daughter",
+# "for my 16 year old", "for him", "she drinks every day".
+LOVED_ONE = re.compile(
+    rf"\b(my|our)\s+(?:[\w'-]+\s+){{0,4}}?({RELATIONS})\b|\b(my|our)\s+\d+\s*(year old|yr old|yo|y/o)\b|"
+    r"\bfor (him|her|them)\b|\b(he|she)('s| is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b",
+    re.IGNORECASE,
+)
 ABOUT_MYSELF = re.compile(
     r"\b(i need|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
-    r"i (drink|use|can'?t stop)|for myself|help for me|get me (into|in))\b",
+    r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
+    r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit))",
     re.IGNORECASE,
 )
 # How many of the latest user messages may tell who the help is for.
@@ -99,9 +105,42 @@ def answers_from(tracker: Tracker) -> Dict[str, str]:
     return {q: tracker.get_slot(f"triage_{q}") for q in QUESTIONS if tracker.get_slot(f"triage_{q}")}
 
 
+# Typed answers to the yes / no / not sure questions, read from their first words.
+YES_WORDS = re.compile(
+    r"^\W*(yes|yeah|yea|ya|yep|yup|yess+|sure|definitely|absolutely|correct|true|of course|"
+    r"(i|he|she|they|we) (do|does|can|did|have|has))\b",
+    re.IGNORECASE,
+)
+NO_WORDS = re.compile(
+    r"^\W*(no|nope|nah|not really|never|none|(i|he|she|they|we) (don'?t|doesn'?t|can'?t|didn'?t|haven'?t|hasn'?t)|"
+    r"can'?t|cannot)\b",
+    re.IGNORECASE,
+)
+# What a typed answer says without a yes: "a fifth of whiskey a day" answers the
+# withdrawal question, "PTSD from Iraq" the mental health one.
+ANSWER_CUES = {
+    "triage_withdrawal": re.compile(
+        r"\b(every ?day|daily|a day|all day|each day|shakes|shaky|shaking|sweats|sick (if|when|without)|dope ?sick|"
+        r"withdraw\w*|morning drink)\b", re.IGNORECASE),
+    "triage_safe_home": re.compile(r"\b(it'?s safe|is safe|safe (home|place)|supportive)\b", re.IGNORECASE),
+    "triage_can_attend": re.compile(r"\b(days a week|few days|after (work|school)|evenings?|i can (go|do|make))\b",
+                                    re.IGNORECASE),
+    "triage_mental_health": re.compile(
+        r"\b(depress\w*|anxi\w*|ptsd|bipolar|schizo\w*|adhd|ocd|trauma|panic|psychosis|eating disorder)\b",
+        re.IGNORECASE),
+    "triage_prior_treatment": re.compile(
+        r"\b(rehab|iop|detox|program|treatment|therapy|meetings|aa|na|outpatient|inpatient|residential|twice|once|"
+        r"before|in 20\d\d)\b", re.IGNORECASE),
+}
+
+
 def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
     if UNSURE.search(text):
         return "unsure"
+    if YES_WORDS.search(text):
+        return "yes"
+    if NO_WORDS.search(text):
+        return "no"
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return {"affirm": "yes", "deny": "no"}.get(intent)
 
@@ -134,8 +173,11 @@ class ValidateTriageForm(FormValidationAction):
         answer = yes_no_unsure(tracker, str(value))
         if answer:
             return {slot: answer}
-        if not answer_digression(dispatcher, tracker):
-            dispatcher.utter_message(response="utter_triage_yes_no_invalid")
+        if answer_digression(dispatcher, tracker):
+            return {slot: None}
+        if ANSWER_CUES[slot].search(str(value)):
+            return {slot: "yes"}
+        dispatcher.utter_message(response="utter_triage_yes_no_invalid")
         return {slot: None}
 
     async def validate_triage_withdrawal(self, value, dispatcher, tracker, domain):

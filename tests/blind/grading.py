@@ -190,11 +190,17 @@ def run_messages(post: Post, name: str, report: Optional[Report] = None) -> Repo
     return report
 
 
+# A label seen fewer times than this says little about what is weak.
+MIN_TURNS_FOR_WEAK = 5
+
+
 def summary(title: str, report: Report, worst: int = 8) -> Iterable[str]:
     yield f"{title}: {len(report.conversations)} items, {len(report.turns)} turns"
     yield f"  conversations all right: {report.conversation_score:.1%}   turns right: {report.turn_score:.1%}"
     weakest = sorted(
-        ((c["right"] / (c["right"] + c["wrong"]), label, c) for label, c in report.by_label().items() if c["wrong"]),
+        (c["right"] / (c["right"] + c["wrong"]), label, c)
+        for label, c in report.by_label().items()
+        if c["wrong"] and c["right"] + c["wrong"] >= MIN_TURNS_FOR_WEAK
     )[:worst]
     for share, label, counts in weakest:
         yield f"  weak: {label:40s} {share:.0%} of {counts['right'] + counts['wrong']}"

@@ -1,0 +1,67 @@
+"""How typed triage answers are read: who the help is for, yes / no / not sure, and answers without a yes."""
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.triage import ValidateTriageForm, who_was_mentioned
+
+
+def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
+    events = [{"event": "user", "text": said} for said in (*earlier, text)]
+    return Tracker(
+        sender_id="unit",
+        slots={"requested_slot": requested},
+        latest_message={"intent": {"name": intent, "confidence": 0.4}, "entities": [], "text": text},
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "triage_form"},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.mark.parametrize(
+    "opening, who",
+    [
+        ("which program for my 20 year old daughter", "someone_else"),
+        ("what would you recommend for my 16 year old", "someone_else"),
+        ("he drinks every day, what should we do", "someone_else"),
+        ("Need help. It's for me.", "me"),
+        ("which program is right for me, i relapsed", "me"),
+        ("can you help me find the right program?", None),
+    ],
+)
+def test_who_the_help_is_for_is_read_from_the_opening(opening, who):
+    assert who_was_mentioned(tracker(text=opening)) == who
+
+
+def test_a_loved_one_named_two_messages_ago_still_counts():
+    assert who_was_mentioned(tracker(text="what should we do", earlier=["my son drinks every day"])) == "someone_else"
+
+
+async def answer(slot, text, intent="nlu_fallback"):
+    dispatcher = CollectingDispatcher()
+    result = await ValidateTriageForm()._yes_no(slot, text, dispatcher, tracker(slot, text, intent))
+    return result[slot], [message.get("response") for message in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    "slot, typed, read",
+    [
+        ("triage_withdrawal", "yea evry day", "yes"),
+        ("triage_withdrawal", "I drink a fifth of whiskey a day", "yes"),
+        ("triage_safe_home", "nope", "no"),
+        ("triage_safe_home", "I live alone but it's safe", "yes"),
+        ("triage_can_attend", "I can do a few days a week", "yes"),
+        ("triage_can_attend", "she doesn't drive", "no"),
+        ("triage_mental_health", "PTSD from Iraq", "yes"),
+        ("triage_prior_treatment", "VA had me in a program in 2015", "yes"),
+        ("triage_prior_treatment", "no idea honestly", "unsure"),
+    ],
+)
+async def test_typed_answers_are_understood(slot, typed, read):
+    assert (await answer(slot, typed)) == (read, [])
+
+
+async def test_an_answer_that_says_nothing_is_asked_again():
+    assert await answer("triage_mental_health", "purple elephants") == (None, ["utter_triage_yes_no_invalid"])

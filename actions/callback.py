@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_digression
-from actions.triage import answers_from
+from actions.triage import answers_from, yes_no_words
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,19 @@ NAME_LEAD_IN = re.compile(
     r"(?:(?:my name is|my name's|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|they can ask for)\s+)",
     re.IGNORECASE,
 )
+# Words around a number that read as a sentence; emoji or symbols there most
+# likely mean a slip ("📞 619 555 0123"), so the number is asked for again.
+PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’\-]+[^\W\d_]*)*$")
+# An answer to "when is the best time?": "after 3", "late morning", "weekdays before noon".
+TIME_WORDS = re.compile(
+    r"\d|\b(morning|afternoon|evening|night|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"
+    r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+# A name said in passing, before the question: "My name is Harold Jensen, please call me".
+NAME_INTRODUCED = re.compile(
+    r"\b(?i:my name is|my name's|this is|i am|i'm)\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
+)
 # Words that answer something but are no name: "afternoon" typed at the name question.
 NOT_NAMES = {
     "yes", "no", "yeah", "yep", "nope", "ok", "okay", "sure", "idk", "dunno", "none", "nothing", "me", "hi",
@@ -125,6 +138,9 @@ def asked(tracker: Tracker, slot: str) -> bool:
 
 
 def yes_or_no(tracker: Tracker) -> Optional[str]:
+    said = yes_no_words(tracker.latest_message.get("text") or "")
+    if said:
+        return said
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return {"affirm": "yes", "deny": "no"}.get(intent)
 
@@ -154,6 +170,14 @@ class ValidateCallbackForm(FormValidationAction):
             return {"callback_name": name, "callback_phone": number.stored, "callback_phone_attempts": 0}
         return {"callback_name": name}
 
+    async def extract_callback_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """A name introduced before it was asked for ("this is Harold, please call me") is kept."""
+        if tracker.get_slot("callback_name") or asked(tracker, "callback_name"):
+            return {}
+        introduced = NAME_INTRODUCED.search(tracker.latest_message.get("text") or "")
+        name = clean_name(introduced.group(1)) if introduced else None
+        return {"callback_name": name} if name else {}
+
     async def extract_callback_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A number given before it was asked for ("call me at 619 555 0134") is kept."""
         if tracker.get_slot("callback_phone") or asked(tracker, "callback_phone") or asked(tracker, "callback_name"):
@@ -166,18 +190,19 @@ class ValidateCallbackForm(FormValidationAction):
             return {"callback_phone": None}
         if not asked(tracker, "callback_phone") and str(value).startswith("+"):
             return {"callback_phone": value}  # already parsed (extracted, or kept while correcting)
-        number = parse_phone(str(value))
-        if number:
-            return {"callback_phone": number.stored, "callback_phone_attempts": 0}
+        found = phone_in(str(value))  # "ok. 760-555-0145", "my number is (858) 555 0199"
+        if found and PLAIN_WORDS.match(found[0]):
+            return {"callback_phone": found[1].stored, "callback_phone_attempts": 0}
         attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1
         if attempts < MAX_PHONE_ATTEMPTS:
             dispatcher.utter_message(response="utter_callback_phone_invalid")
         return {"callback_phone": None, "callback_phone_attempts": attempts}
 
     async def validate_callback_best_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if answer_digression(dispatcher, tracker):
-            return {"callback_best_time": None}
         text = " ".join(str(value).split())
+        looks_like_a_time = asked(tracker, "callback_best_time") and TIME_WORDS.search(text)
+        if not looks_like_a_time and answer_digression(dispatcher, tracker):
+            return {"callback_best_time": None}
         if not text or len(text) > MAX_TIME_CHARS or "<" in text or ">" in text:
             dispatcher.utter_message(response="utter_callback_time_invalid")
             return {"callback_best_time": None}
@@ -185,7 +210,8 @@ class ValidateCallbackForm(FormValidationAction):
 
     async def validate_callback_note(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = " ".join(str(value).split())
-        if text.lower().strip(".! ") in NOTHING_TO_ADD or yes_or_no(tracker) == "no":
+        # "nope" is nothing to add; "no, but call after 5" is a note.
+        if text.lower().strip(".! ") in NOTHING_TO_ADD or (yes_or_no(tracker) == "no" and len(text.split()) <= 3):
             return {"callback_note": "-"}  # answered: nothing to add
         if len(text) > MAX_NOTE_CHARS:
             dispatcher.utter_message(response="utter_callback_note_too_long", max_chars=MAX_NOTE_CHARS)

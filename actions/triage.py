@@ -134,13 +134,21 @@ ANSWER_CUES = {
 }
 
 
-def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
-    if UNSURE.search(text):
-        return "unsure"
+def yes_no_words(text: str) -> Optional[str]:
+    """"yes" or "no" when a typed answer starts with one ("yea evry day", "nope", "she doesn't")."""
     if YES_WORDS.search(text):
         return "yes"
     if NO_WORDS.search(text):
         return "no"
+    return None
+
+
+def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
+    if UNSURE.search(text):
+        return "unsure"
+    said = yes_no_words(text)
+    if said:
+        return said
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return {"affirm": "yes", "deny": "no"}.get(intent)
 

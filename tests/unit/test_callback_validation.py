@@ -114,3 +114,35 @@ async def test_a_number_given_before_it_was_asked_for_is_kept():
     form = ValidateCallbackForm()
     latest = tracker("callback_best_time", text="sure, call me at (858) 555 0199")
     assert await form.extract_callback_phone(CollectingDispatcher(), latest, {}) == {"callback_phone": "+18585550199"}
+
+
+@pytest.mark.parametrize("typed", ["ok. 760-555-0145", "My number is (760) 555-0145."])
+async def test_a_number_inside_a_sentence_is_read(typed):
+    assert (await validate("callback_phone", typed))[0] == {"callback_phone": "+17605550145", "callback_phone_attempts": 0}
+
+
+async def test_a_question_is_answered_at_a_lower_confidence_than_a_bare_answer():
+    question = await validate("callback_phone", "will this stay private?", intent="ask_admissions_info", confidence=0.6)
+    assert question == ({"callback_phone": None}, ["utter_admissions_info"])
+
+
+async def test_a_time_is_taken_as_the_best_time_even_if_it_reads_like_a_question():
+    assert (await validate("callback_best_time", "after 3", intent="ask_after_iop", confidence=0.9))[0] == {
+        "callback_best_time": "after 3"
+    }
+
+
+async def test_a_name_introduced_before_the_question_is_kept():
+    form = ValidateCallbackForm()
+    latest = tracker(None, text="My name is Harold Jensen. Could someone call me about my wife?")
+    assert await form.extract_callback_name(CollectingDispatcher(), latest, {}) == {"callback_name": "Harold Jensen"}
+
+
+async def test_a_long_note_that_starts_with_no_is_kept():
+    assert (await validate("callback_note", "no, but please call after 5"))[0] == {"callback_note": "no, but please call after 5"}
+    assert (await validate("callback_note", "nope"))[0] == {"callback_note": "-"}
+
+
+@pytest.mark.parametrize("typed, answer", [("Yes, that is fine.", "yes"), ("nope", "no")])
+async def test_consent_is_read_from_the_first_words(typed, answer):
+    assert (await validate("callback_consent", typed))[0] == {"callback_consent": answer}

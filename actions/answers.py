@@ -22,6 +22,7 @@ from knowledge import Level
 
 LEVEL_SLOT = "level_of_care"
 ASPECT_SLOT = "level_aspect"
+COMPARED_SLOT = "level_compared"
 
 # What each level-of-care question asks about: aspect -> (table field, how the gap is named).
 ASPECTS = {
@@ -202,11 +203,14 @@ class ActionCompareLevels(Action):
     ) -> List[EventType]:
         named = mentioned_levels(tracker)
         previous = knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
+        compared = knowledge.resolve_level(tracker.get_slot(COMPARED_SLOT))
         if len(named) == 1 and previous and previous != named[0]:
             named = [previous, named[0]]
+        if not named and previous and compared and previous != compared:
+            named = [compared, previous]  # "which one is more days?" after a comparison
         if len(named) >= 2:
             dispatcher.utter_message(response="utter_compare_levels", **comparison(named[0], named[1]))
-            return [SlotSet(LEVEL_SLOT, named[1].id)]
+            return [SlotSet(LEVEL_SLOT, named[1].id), SlotSet(COMPARED_SLOT, named[0].id)]
         anchor = named[0] if named else previous
         if anchor is None:
             utter_overview(dispatcher)
@@ -239,13 +243,17 @@ RESPONSE_ANSWERS = {
 # Below this confidence a message in a form is taken as the answer asked for:
 # a name like "Hope" must not become a question about hope.
 DIGRESSION_CONFIDENCE = 0.8
+# A message that asks ("will this stay private?") is no name or number: a
+# lower confidence is enough to answer it.
+QUESTION_CONFIDENCE = 0.5
 
 
 def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Answer the latest message if it is clearly a guide question; whether it was."""
     intent = tracker.latest_message.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence") or 0.0
-    if confidence < DIGRESSION_CONFIDENCE:
+    asks = (tracker.latest_message.get("text") or "").rstrip().endswith("?")
+    if confidence < (QUESTION_CONFIDENCE if asks else DIGRESSION_CONFIDENCE):
         return False
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
@@ -258,5 +266,9 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> boo
         return True
     if name == "ask_levels_overview":
         utter_overview(dispatcher, buttons=False)
+        return True
+    named = mentioned_levels(tracker)
+    if name == "compare_levels" and len(named) >= 2:
+        dispatcher.utter_message(response="utter_compare_levels", **comparison(named[0], named[1]))
         return True
     return False

@@ -11,6 +11,10 @@ Runs after the FallbackClassifier (config.yml) and before the crisis net:
   names a level ("and php?", "what's a day like in residential") is a question
   about that level: its intent becomes `inform_level`, which answers the
   aspect asked last (actions/answers.py). True gibberish still falls back.
+* A question about an IOP topic that names another level ("does residential
+  have yoga?", "would she get individual therapy in residential?") is a
+  question about that level: `ask_level_info`, whose summary answers it from
+  the table, instead of the IOP answer.
 """
 from __future__ import annotations
 
@@ -32,6 +36,10 @@ from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction
 
 ENTITY = "level_of_care"
 FOLLOW_UP_INTENT = "inform_level"
+LEVEL_INFO_INTENT = "ask_level_info"
+IOP = "intensive_outpatient"
+# Answers written about the IOP only (domain.yml utter_iop_therapies, utter_coping_skills).
+IOP_TOPICS = {"ask_iop_therapies", "ask_coping_skills"}
 MAX_WORDS = 5  # the longest level name people type ("medically managed intensive inpatient services")
 WORD = re.compile(r"[a-z]+(?:[.\-][a-z]+)*")
 
@@ -96,7 +104,21 @@ class LevelMentions(GraphComponent):
                     entities.append(entity)
             message.set(ENTITIES, entities, add_to_output=True)
             self._follow_up_if_unplaced(message, entities)
+            self._about_the_level_named(message, entities)
         return messages
+
+    @staticmethod
+    def _about_the_level_named(message: Message, entities: List[Dict[str, Any]]) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") not in IOP_TOPICS:
+            return
+        named = {knowledge.resolve_level(e.get("value")) for e in entities if e.get("entity") == ENTITY}
+        named.discard(None)
+        if not named or any(level.id == IOP for level in named):
+            return
+        about = {"name": LEVEL_INFO_INTENT, "confidence": intent.get("confidence", 0.0)}
+        message.set(INTENT, about, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [about, *message.get(INTENT_RANKING_KEY, [])], add_to_output=True)
 
     @staticmethod
     def _follow_up_if_unplaced(message: Message, entities: List[Dict[str, Any]]) -> None:

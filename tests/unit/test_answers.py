@@ -74,7 +74,7 @@ async def test_comparison_of_two_named_levels_comes_from_the_table():
     text = messages[0]["text"]
     assert "Partial hospitalization services (PHP) is the more intensive" in text
     assert "five days a week" in text and "seven days a week" in text
-    assert events == [SlotSet("level_of_care", "partial_hospitalization")]
+    assert events == [SlotSet("level_of_care", "partial_hospitalization"), SlotSet("level_compared", "intensive_outpatient")]
 
 
 async def test_comparison_with_the_level_in_context():
@@ -134,3 +134,11 @@ async def test_next_level_up_and_down_from_the_level_in_context():
     top = tracker("ask_next_level", [], slot="medically_managed_inpatient")
     messages, _ = await run(ActionNextLevel(), top)
     assert messages[0]["response"] == "utter_level_highest"
+
+
+async def test_which_one_after_a_comparison_compares_the_same_two_again():
+    follow_up = tracker("compare_levels", [], slot="partial_hospitalization")
+    follow_up.slots["level_compared"] = "intensive_outpatient"
+    messages, _ = await run(ActionCompareLevels(), follow_up)
+    assert messages[0]["response"] == "utter_compare_levels"
+    assert "five days a week" in messages[0]["text"] and "seven days a week" in messages[0]["text"]

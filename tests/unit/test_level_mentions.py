@@ -22,3 +22,28 @@ def test_a_misspelt_level_becomes_an_entity(text, level):
 @pytest.mark.parametrize("text", ["is the patient ok", "my outpatient", "I was resident there", "hospital bills"])
 def test_correct_or_unrelated_words_are_left_alone(text):
     assert misspelt_levels(text) == []
+
+
+def parsed(text, intent, entities):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from intent_classifier.level_mentions import LevelMentions
+
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities})
+    LevelMentions().process([message])
+    return message.get("intent")["name"]
+
+
+def test_an_iop_topic_asked_about_another_level_is_about_that_level():
+    residential = [{"entity": "level_of_care", "value": "residential", "start": 14, "end": 25}]
+    assert parsed("is there yoga residential", "ask_coping_skills", residential) == "ask_level_info"
+
+
+def test_an_iop_topic_about_iop_stays_as_it_is():
+    iop = [{"entity": "level_of_care", "value": "IOP", "start": 0, "end": 3}]
+    assert parsed("IOP therapies?", "ask_iop_therapies", iop) == "ask_iop_therapies"
+
+
+def test_a_fallback_that_names_a_level_asks_about_it():
+    php = [{"entity": "level_of_care", "value": "php", "start": 4, "end": 7}]
+    assert parsed("and php?", "nlu_fallback", php) == "inform_level"

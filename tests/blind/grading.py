@@ -19,7 +19,9 @@ import yaml
 import knowledge
 
 HERE = Path(__file__).resolve().parent
-CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml")
+# A was studied while tuning; B was never looked at line by line; C was written
+# after the second round of tuning, as the next honest measure.
+CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml")
 CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
 WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
 # Written after the crisis lexicon was tuned on the first pair: the honest measure.
@@ -28,12 +30,13 @@ CRISIS_SET_2, LOOKALIKE_SET_2 = "crisis_redteam_2.yml", "crisis_lookalikes_2.yml
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},
     "goodbye": {"utter_goodbye"},
-    "thanks": {"utter_you_are_welcome"},
+    # "ok", "cool" after an answer: utter_anything_else ("Glad that helps. Anything else?").
+    "thanks": {"utter_you_are_welcome", "utter_anything_else"},
     "bot_identity": {"utter_iamabot"},
     "capabilities": {"utter_capabilities"},
     "out_of_scope": {"utter_out_of_scope"},
     "rephrase": {"utter_ask_rephrase", "utter_fallback_call_us"},
-    "no_problem": {"utter_no_problem"},
+    "no_problem": {"utter_no_problem", "utter_anything_else"},
     "stopped": {"utter_stopped"},
     "levels_overview": {"utter_levels_overview"},
     "iop_therapies": {"utter_iop_therapies"},
@@ -103,9 +106,10 @@ def label_holds(label: str, reply: Sequence[dict]) -> bool:
         level = knowledge.level_by_id(parts[0])
         if level is None:
             return False
-        return level.name in _texts_of(reply, f"utter_level_{parts[1]}") or level.short in _texts_of(
-            reply, "utter_level_not_in_guide"
-        )
+        answers = [_texts_of(reply, f"utter_level_{parts[1]}")]
+        if parts[1] == "info":  # "what's the next level up?" answers with that level's summary
+            answers += [_texts_of(reply, "utter_level_above"), _texts_of(reply, "utter_level_below")]
+        return any(level.name in text for text in answers) or level.short in _texts_of(reply, "utter_level_not_in_guide")
     if kind == "compare" and len(parts) == 2:
         levels = [knowledge.level_by_id(part) for part in parts]
         text = _texts_of(reply, "utter_compare_levels")

@@ -43,6 +43,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from crisis_detection.matcher import CrisisMatcher
+from intent_classifier.verdict import override_intent
 
 logger = logging.getLogger(__name__)
 
@@ -126,10 +127,7 @@ class CrisisSafetyNet(GraphComponent):
 
     @staticmethod
     def _mark_crisis(message: Message, found: Dict[str, Any]) -> None:
-        crisis = {"name": CRISIS_INTENT, "confidence": 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != CRISIS_INTENT]
-        message.set(INTENT, crisis, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [crisis, *ranking], add_to_output=True)
+        override_intent(message, CRISIS_INTENT, 1.0)
         message.set(OUTPUT_KEY, found, add_to_output=True)
         # The source and categories only: message text never goes to logs.
         logger.info("Crisis detected (%s: %s).", found["source"], ", ".join(found.get("categories", [])) or "-")
@@ -152,9 +150,7 @@ class CrisisSafetyNet(GraphComponent):
         safe = next((r for r in guesses[:2] if r.get("name") in self._config["safe_runner_ups"]), None)
         if safe is None:
             return
-        answer = {"name": safe["name"], "confidence": safe.get("confidence", 0.0)}
-        message.set(INTENT, answer, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [answer, *message.get(INTENT_RANKING_KEY, [])], add_to_output=True)
+        override_intent(message, safe["name"], safe.get("confidence", 0.0))
         crisis = next((r for r in guesses[:2] if r.get("name") == CRISIS_INTENT), None)
         if crisis:
             message.set(SUSPECTED_KEY, {"confidence": crisis.get("confidence")}, add_to_output=True)
@@ -168,11 +164,9 @@ class CrisisSafetyNet(GraphComponent):
         ranking = message.get(INTENT_RANKING_KEY, [])
         runner_up = next((r for r in ranking if r.get("name") != CRISIS_INTENT), {})
         if runner_up.get("name") in self._config["safe_runner_ups"]:
-            answer = {"name": runner_up["name"], "confidence": runner_up.get("confidence", 0.0)}
+            override_intent(message, runner_up["name"], runner_up.get("confidence", 0.0))
         else:
-            answer = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": intent.get("confidence", 0.0)}
-        message.set(INTENT, answer, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [answer, *ranking], add_to_output=True)
+            override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, intent.get("confidence", 0.0))
         message.set(SUSPECTED_KEY, {"confidence": intent.get("confidence")}, add_to_output=True)
         logger.info("Classifier suggested a crisis the lexicon did not confirm; marked for review.")
 

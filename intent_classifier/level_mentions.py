@@ -27,11 +27,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import knowledge
+from intent_classifier.verdict import override_intent
 from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction
 
 ENTITY = "level_of_care"
@@ -116,9 +117,7 @@ class LevelMentions(GraphComponent):
         named.discard(None)
         if not named or any(level.id == IOP for level in named):
             return
-        about = {"name": LEVEL_INFO_INTENT, "confidence": intent.get("confidence", 0.0)}
-        message.set(INTENT, about, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [about, *message.get(INTENT_RANKING_KEY, [])], add_to_output=True)
+        override_intent(message, LEVEL_INFO_INTENT, intent.get("confidence", 0.0))
 
     @staticmethod
     def _follow_up_if_unplaced(message: Message, entities: List[Dict[str, Any]]) -> None:
@@ -127,7 +126,4 @@ class LevelMentions(GraphComponent):
             return
         if not any(entity.get("entity") == ENTITY for entity in entities):
             return
-        follow_up = {"name": FOLLOW_UP_INTENT, "confidence": intent.get("confidence", 0.0)}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != FOLLOW_UP_INTENT]
-        message.set(INTENT, follow_up, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [follow_up, *ranking], add_to_output=True)
+        override_intent(message, FOLLOW_UP_INTENT, intent.get("confidence", 0.0))

@@ -71,26 +71,21 @@ def test_an_unsure_crisis_that_reads_as_withdrawal_gets_the_medical_pointer(net,
     assert message.get("crisis_suspected") == {"confidence": 0.5}
 
 
-def test_a_tie_between_withdrawal_and_anything_goes_to_the_medical_pointer(net, nlp):
-    ranking = [
-        {"name": "nlu_fallback", "confidence": 0.3},
-        {"name": "report_withdrawal", "confidence": 0.42},
-        {"name": "crisis", "confidence": 0.38},
-    ]
-    message = Message(data={"text": "day 3 no booze, night sweats", "intent": ranking[0], "intent_ranking": ranking})
-    message.set("text_spacy_doc", nlp("day 3 no booze, night sweats"))
+def undecided(net, nlp, text, *guesses):
+    """The parse data after the net, for a message the FallbackClassifier couldn't decide on."""
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3}, *({"name": n, "confidence": c} for n, c in guesses)]
+    message = Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+    message.set("text_spacy_doc", nlp(text.lower()))
     net.process([message])
+    return message
+
+
+def test_a_tie_between_withdrawal_and_anything_goes_to_the_medical_pointer(net, nlp):
+    message = undecided(net, nlp, "day 3 no booze, night sweats", ("report_withdrawal", 0.42), ("crisis", 0.38))
     assert message.get("intent")["name"] == "report_withdrawal"
     assert message.get("crisis_suspected") == {"confidence": 0.38}
 
 
 def test_a_tie_between_two_ordinary_answers_still_asks_to_rephrase(net, nlp):
-    ranking = [
-        {"name": "nlu_fallback", "confidence": 0.3},
-        {"name": "ask_level_info", "confidence": 0.3},
-        {"name": "ask_level_schedule", "confidence": 0.28},
-    ]
-    message = Message(data={"text": "hmm what about that", "intent": ranking[0], "intent_ranking": ranking})
-    message.set("text_spacy_doc", nlp("hmm what about that"))
-    net.process([message])
+    message = undecided(net, nlp, "hmm what about that", ("ask_level_info", 0.3), ("ask_level_schedule", 0.28))
     assert message.get("intent")["name"] == "nlu_fallback"

@@ -27,6 +27,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_digression
 from actions.triage import answers_from, yes_no_words
+from channels.ownership import conversation_ref
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
 
 logger = logging.getLogger(__name__)
@@ -284,10 +285,10 @@ class ActionSubmitCallback(Action):
         try:
             reference = save_request(request)
         except (CallbackStoreError, ValueError) as problem:
-            logger.error("Callback request not stored (conversation %s): %s", tracker.sender_id, problem)
+            logger.error("Callback request not stored (conversation %s): %s", conversation_ref(tracker.sender_id), problem)
             dispatcher.utter_message(response="utter_callback_not_saved")
             return []
-        logger.info("Callback request %s stored (conversation %s).", reference, tracker.sender_id)
+        logger.info("Callback request %s stored (conversation %s).", reference, conversation_ref(tracker.sender_id))
         dispatcher.utter_message(response="utter_callback_saved", reference=reference)
         return reset_events()
 

@@ -19,14 +19,6 @@ FLAG_SLOT = "crisis_flagged"
 SAFETY_NET_KEY = "crisis_safety_net"
 
 
-def crisis_payload() -> Dict[str, Any]:
-    return {"crisis": True, "resources": [resource.as_dict() for resource in knowledge.crisis_resources()]}
-
-
-def crisis_lines(language: str) -> str:
-    return "\n".join(resource.line(language) for resource in knowledge.crisis_resources())
-
-
 def message_language(tracker: Tracker) -> str:
     found = tracker.latest_message.get(SAFETY_NET_KEY) or {}
     return "es" if found.get("language") == "es" else "en"
@@ -42,8 +34,8 @@ class ActionCrisisResponse(Action):
         language = message_language(tracker)
         dispatcher.utter_message(
             response="utter_crisis_es" if language == "es" else "utter_crisis",
-            crisis_lines=crisis_lines(language),
-            json_message=crisis_payload(),
+            crisis_lines=knowledge.crisis_lines(language),
+            json_message=knowledge.crisis_payload(),
         )
         events: List[EventType] = [SlotSet(FLAG_SLOT, True)]
         if tracker.active_loop_name:

@@ -10,14 +10,7 @@ import knowledge
 
 def clinic_slots() -> List[EventType]:
     """The clinic_* slots that domain responses interpolate ({clinic_phone})."""
-    clinic = knowledge.clinic()
-    # A whole sentence, empty when no hours are configured (the guide gives none).
-    hours = f" They are available {clinic.hours}." if clinic.hours else ""
-    return [
-        SlotSet("clinic_name", clinic.name),
-        SlotSet("clinic_phone", clinic.phone),
-        SlotSet("clinic_hours_sentence", hours),
-    ]
+    return [SlotSet(name, value) for name, value in knowledge.clinic_slot_values().items()]
 
 
 class ActionSessionStart(Action):

@@ -14,6 +14,7 @@ import aiohttp
 from benchmarks.conversations import Check, Turn
 
 REQUEST_TIMEOUT_S = 60
+TokenFor = Callable[[str], str]
 
 
 @dataclass
@@ -49,12 +50,13 @@ class LoadResult:
 
 async def _conversation(
     session: aiohttp.ClientSession, webhook: str, sender: str, turns: List[Turn], every_turn: Optional[Check],
-    result: LoadResult,
+    result: LoadResult, token_for: Optional[TokenFor] = None,
 ) -> None:
+    headers = {"Authorization": f"Bearer {token_for(sender)}"} if token_for else {}
     for number, turn in enumerate(turns, start=1):
         started = time.perf_counter()
         try:
-            async with session.post(webhook, json={"sender": sender, "message": turn.message}) as reply:
+            async with session.post(webhook, json={"sender": sender, "message": turn.message}, headers=headers) as reply:
                 body = await reply.json(content_type=None)
                 status = reply.status
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as problem:
@@ -81,8 +83,13 @@ async def run_load(
     conversations: int,
     every_turn: Optional[Check] = None,
     prefix: str = "bench",
+    token_for: Optional[TokenFor] = None,
 ) -> LoadResult:
-    """`conversations` scripted conversations, at most `concurrency` at a time."""
+    """`conversations` scripted conversations, at most `concurrency` at a time.
+
+    `token_for(sender)` gives the token that proves a conversation is ours
+    (channels/ownership.py), for servers that ask for one.
+    """
     result = LoadResult(concurrency, conversations)
     gate = asyncio.Semaphore(concurrency)
     run = uuid.uuid4().hex[:6]
@@ -93,7 +100,7 @@ async def run_load(
         async def one(index: int) -> None:
             async with gate:
                 sender = f"{prefix}-{run}-c{concurrency}-{index}"
-                await _conversation(session, webhook, sender, script(index), every_turn, result)
+                await _conversation(session, webhook, sender, script(index), every_turn, result, token_for)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(index) for index in range(conversations)))

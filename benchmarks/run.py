@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import platform
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -38,7 +39,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from benchmarks.conversations import CONFIRM_TURN, Turn, every_turn_of_ours, ours, reference
-from benchmarks.load import LoadResult, run_load
+from benchmarks.load import LoadResult, TokenFor, run_load
+from channels.ownership import issue_token
 from scripts.serve import free_port, server_env, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,13 +94,19 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
-def first_answer(webhook: str, process: subprocess.Popen, started: float, timeout: float = 300) -> float:
+def first_answer(
+    webhook: str, process: subprocess.Popen, started: float, timeout: float = 300, token_for: Optional[TokenFor] = None
+) -> float:
     """Seconds from `started` to the first message the bot answers."""
-    body = json.dumps({"sender": "bench-cold-start", "message": "hello"}).encode()
+    sender = "bench-cold-start"
+    body = json.dumps({"sender": sender, "message": "hello"}).encode()
+    headers = {"Content-Type": "application/json"}
+    if token_for:
+        headers["Authorization"] = f"Bearer {token_for(sender)}"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with code {process.returncode}")
-        request = urllib.request.Request(webhook, data=body, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(webhook, data=body, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as reply:
                 if reply.status == 200 and json.loads(reply.read()):
@@ -119,6 +127,7 @@ def serve_and_load(
     levels: List[tuple],
     actions_command: Optional[List[str]] = None,
     every_turn=None,
+    token_for: Optional[TokenFor] = None,
 ) -> None:
     webhook = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
     processes: Dict[str, subprocess.Popen] = {}
@@ -127,12 +136,16 @@ def serve_and_load(
         if actions_command:
             processes["action server"] = start(actions_command, env, workdir / f"{run.name}-actions.log")
         processes["Rasa server"] = start(rasa_command, env, workdir / f"{run.name}-rasa.log")
-        run.cold_start_s = first_answer(webhook, processes["Rasa server"], started)
+        run.cold_start_s = first_answer(webhook, processes["Rasa server"], started, token_for=token_for)
         print(f"  {run.name}: answered {run.cold_start_s:.1f} s after start", flush=True)
         # One unmeasured conversation first: the first pass through every code path is slower.
-        asyncio.run(run_load(webhook, script, 1, 1, every_turn, prefix=f"warmup-{run.name}"))
+        asyncio.run(run_load(webhook, script, 1, 1, every_turn, prefix=f"warmup-{run.name}", token_for=token_for))
         for concurrency, conversations in levels:
-            load = asyncio.run(run_load(webhook, script, concurrency, conversations, every_turn, prefix=f"bench-{run.name}"))
+            load = asyncio.run(
+                run_load(
+                    webhook, script, concurrency, conversations, every_turn, prefix=f"bench-{run.name}", token_for=token_for
+                )
+            )
             run.loads.append(load)
             print(
                 f"  {run.name}: {concurrency:>2} at a time, {load.messages} messages: p50 {load.percentile(50):.0f} ms, "
@@ -164,7 +177,18 @@ def bench_ours(workdir: Path, levels: List[tuple]) -> BotRun:
     )
     run.model_mb = (models / "ours.tar.gz").stat().st_size / 1024 ** 2
     database = workdir / "ours.db"
-    env = server_env({"DATABASE_URL": f"sqlite:///{database}"})
+    # The benchmark signs its conversations' tokens itself (it runs the
+    # server, so it holds the secret), and sends at machine speed from one
+    # address: the rate limits, made for people, would measure themselves.
+    secret = secrets.token_hex(32)
+    env = server_env(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "CONVERSATION_SECRET": secret,
+            "RATE_LIMIT_CONVERSATION": "100000/6000000",
+            "RATE_LIMIT_CLIENT": "100000/6000000",
+        }
+    )
     from storage.migrate import upgrade
 
     upgrade(f"sqlite:///{database}")  # as scripts/serve.py does before starting
@@ -172,6 +196,7 @@ def bench_ours(workdir: Path, levels: List[tuple]) -> BotRun:
     endpoints = workdir / "ours-endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        '  headers:\n    Authorization: Bearer ${ACTION_SERVER_TOKEN}\n'
         "tracker_store:\n  type: storage.tracker_store.UrlSQLTrackerStore\n"
     )
     print("Serving and loading our assistant...", flush=True)
@@ -182,8 +207,9 @@ def bench_ours(workdir: Path, levels: List[tuple]) -> BotRun:
             "--port", str(port), "--credentials", str(ROOT / "credentials.yml"), "--endpoints", str(endpoints),
         ],
         env, port, workdir, ours, levels,
-        actions_command=[str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        actions_command=[str(BIN / "python"), "-m", "action_server", "--actions", "actions", "--port", str(actions_port)],
         every_turn=every_turn_of_ours,
+        token_for=lambda sender: issue_token(sender, secret.encode()),
     )
     count_callbacks(database, run)
     return run

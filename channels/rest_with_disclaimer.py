@@ -1,26 +1,42 @@
-"""The REST channel every client uses, with the disclaimer invariant built in.
+"""The REST channel every client uses, with the project's invariants built in.
 
-Rasa's own RestInput, with three changes made at the one place a whole bot
-turn is known (docs/design.md, invariants 1 and 5):
+Rasa's own RestInput, changed at the one place a whole bot turn is known:
 
-* the turn's last message ends with the not-medical-advice disclaimer
-  (knowledge/disclaimer.yml). Responses, custom actions, fallbacks, forms and
-  errors all pass through here, so none can leave it out, and it is added
-  once per turn rather than under every bubble. That message also carries
-  the disclaimer in a `disclaimer` field, so a rich client (the website
-  widget) can show it as small print; plain clients just show the text. The
-  website widget and the Telegram bridge talk to this endpoint; `make shell`
-  does too.
-* bad requests get a 400 with a reason (malformed JSON, no sender, a message
-  that isn't text) instead of Rasa's 500, and text is cleaned of control
-  characters; an empty message gets a gentle prompt without reaching Rasa.
-* an error inside Rasa, or a custom action that fails (the action server
-  is down, say: Rasa would then answer with a misleading "I didn't
+* **Ownership (invariant 7).** A client asks for a conversation
+  (`POST /webhooks/rest/conversations`, body `{}`) and gets
+  `{"sender": ..., "token": ...}`; each message then carries
+  `Authorization: Bearer <token>`. A message without a valid token for its
+  `sender` is refused with a 403 and a JSON `error` (and `code`), and stores
+  nothing. An expired token is renewed at the same address with the
+  conversation's `sender` in the body and the old token in the header
+  (channels/ownership.py). The Telegram bridge has its own endpoint
+  (channels/telegram_bridge_input.py). The server, not the client, names the
+  channel a message came from; `input_channel` and `metadata` in a request
+  are ignored, so nothing a client sends is stored beyond its text.
+* **Bounded input (invariant 5).** JSON only (415 otherwise), a body of at
+  most MAX_BODY_BYTES (413), nesting at most MAX_JSON_DEPTH deep, a sender of
+  at most MAX_SENDER_CHARS and text of at most MAX_MESSAGE_CHARS; every
+  malformed body gets a 400 with a reason instead of Rasa's 500. Text is
+  cleaned of control characters; an empty message gets a gentle prompt
+  without reaching Rasa.
+* **Rate limits.** Per client address and per conversation
+  (channels/rate_limits.py): a message over the limit gets `utter_too_fast`
+  with a 429 and is not read, unless it reads as a crisis, which is always
+  answered (invariant 8).
+* **The disclaimer (invariant 1).** The turn's last message ends with the
+  not-medical-advice disclaimer (knowledge/disclaimer.yml). Responses, custom
+  actions, fallbacks, forms and errors all pass through here, so none can
+  leave it out, and it is added once per turn rather than under every bubble.
+  That message also carries the disclaimer in a `disclaimer` field, so a rich
+  client (the website widget) can show it as small print.
+* **Errors.** An error inside Rasa, or a custom action that fails (the action
+  server is down, say: Rasa would then answer with a misleading "I didn't
   understand"), becomes an apology with the centre's phone number and the
-  crisis lines, never an empty or wrong reply. Message text is never logged
-  (it may hold names and phone numbers).
+  crisis lines, never an empty or wrong reply.
 
-It keeps the name "rest", so the webhook stays at /webhooks/rest/webhook.
+Logs name a conversation by a keyed hash (`conversation_ref`), never by its
+id, and never carry message text. The channel keeps the name "rest", so the
+webhook stays at /webhooks/rest/webhook.
 """
 from __future__ import annotations
 
@@ -32,15 +48,25 @@ from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.nlg.interpolator import interpolate_text
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 import knowledge
+from channels import ownership
+from channels.ownership import OwnershipRefused, conversation_ref
+from channels.rate_limits import DEFAULT_CLIENT, DEFAULT_CONVERSATION, TokenBuckets
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
+# The whole request body: 20,000 characters of ordinary text fit, with room
+# for the JSON around them; a bigger body is refused (413) before it is read.
+MAX_BODY_BYTES = 48 * 1024
+# {"sender": ..., "message": ...} is one level; a little room for clients
+# that send a flat `metadata` object (ignored).
+MAX_JSON_DEPTH = 4
 # Longer messages are cut here before NLU. 10,000 characters parse in under
 # 0.1 s, so pasted letters are read whole (a crisis at the end is still seen);
 # only documents beyond this are cut, to keep one request from hogging a worker.
@@ -68,14 +94,36 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
-def parse_request(body: bytes) -> Tuple[str, str, Optional[str], Optional[Dict[str, Any]]]:
-    """(sender, message, input_channel, metadata) from a webhook body, or BadRequest."""
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (iteratively: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_request(body: bytes) -> Tuple[str, str]:
+    """(sender, message) from a webhook body, or BadRequest.
+
+    `input_channel` and `metadata` are not read: the server names the channel,
+    and nothing else a client sends is stored.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise BadRequest(f"The body is larger than {MAX_BODY_BYTES} bytes.")
     try:
         payload = json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise BadRequest(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.") from None
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("The body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}.") from None
     if not isinstance(payload, dict):
         raise BadRequest("The body must be a JSON object.")
+    if json_depth(payload) > MAX_JSON_DEPTH:
+        raise BadRequest(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
     sender = payload.get("sender")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
@@ -88,13 +136,7 @@ def parse_request(body: bytes) -> Tuple[str, str, Optional[str], Optional[Dict[s
         message = ""
     if not isinstance(message, str):
         raise BadRequest("`message` must be a string.")
-    input_channel = payload.get("input_channel")
-    if input_channel is not None and (not isinstance(input_channel, str) or len(input_channel) > 64):
-        raise BadRequest("`input_channel` must be a short string.")
-    metadata = payload.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise BadRequest("`metadata` must be a JSON object.")
-    return sender, clean_text(message)[:MAX_MESSAGE_CHARS], input_channel, metadata
+    return sender, clean_text(message)[:MAX_MESSAGE_CHARS]
 
 
 def bot_message(recipient_id: str, text: str) -> Dict[str, Any]:
@@ -126,6 +168,13 @@ class NamingCollector(CollectingOutputChannel):
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         await self._persist_message(self._named(self._message(recipient_id, custom=json_message), kwargs))
+
+
+def domain_reply(request: Request, name: str, **values: Any) -> Dict[str, Any]:
+    """A bubble with the domain response `name`, for replies the channel gives without a turn."""
+    template = request.app.ctx.agent.domain.responses[name][0]["text"]
+    text = interpolate_text(template, {**knowledge.clinic_slot_values(), **values})
+    return {"text": text, "response": name}
 
 
 def empty_message_reply() -> str:
@@ -190,14 +239,58 @@ def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[
     return merged
 
 
+def refusal(status: int, error: str, code: str, **extra: Any) -> HTTPResponse:
+    return response.json({"error": error, "code": code, **extra}, status=status)
+
+
+def is_json(request: Request) -> bool:
+    return (request.content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
 class DisclaimedRestInput(InputChannel):
+    """The public webhook: website widget, `make shell`, any other client."""
+
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
+    def __init__(self) -> None:
+        self.conversation_limits = TokenBuckets.from_env("RATE_LIMIT_CONVERSATION", DEFAULT_CONVERSATION)
+        self.client_limits = TokenBuckets.from_env("RATE_LIMIT_CLIENT", DEFAULT_CLIENT)
+        # Crisis messages skip the limits above, within an allowance of their
+        # own per client; beyond it they still get the crisis reply, from here.
+        self.crisis_allowance = TokenBuckets(20, 20)
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls()
+
+    # What differs between the public webhook and the Telegram bridge's -------
+
+    def authorize(self, request: Request, sender: str) -> None:
+        """Raise OwnershipRefused unless the request proves it owns `sender`."""
+        if ownership.BRIDGE_ONLY_ID.fullmatch(sender):
+            raise OwnershipRefused("wrong_channel", "This conversation can't be reached from here.")
+        ownership.check_token(ownership.bearer_token(request.headers), sender)
+
+    def client_key(self, request: Request) -> Optional[str]:
+        """Whose per-client limit a request counts against (None: no per-client limit)."""
+        return request.remote_addr or request.ip
+
+    # The routes -------------------------------------------------------------
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("disclaimed_rest_webhook", __name__)
+        webhook = Blueprint(f"{self.name()}_webhook", __name__)
         watch_rasa_failures()
+
+        @webhook.listener("before_server_start")
+        async def cap_request_bodies(app, _loop) -> None:
+            # Read at each new connection: a bigger body is refused before it
+            # is read into memory. Rasa's other routes take small bodies too
+            # (its HTTP API, which would take models, is not enabled).
+            app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+            # Sanic's own refusals (413 and the like) as JSON with a reason, not HTML.
+            app.config.FALLBACK_ERROR_FORMAT = "json"
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -205,38 +298,110 @@ class DisclaimedRestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                sender, text, input_channel, metadata = parse_request(request.body or b"")
-            except BadRequest as problem:
-                return response.json({"error": str(problem)}, status=400)
-            if not text:
-                return response.json(finish_turn([bot_message(sender, empty_message_reply())], sender))
-            collector = NamingCollector()
-            failures: List[str] = []
-            watching = _turn_failures.set(failures)
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender,
-                        input_channel=input_channel or self.name(),
-                        metadata=metadata,
-                    )
-                )
-            except CancelledError:
-                logger.error("Rasa did not answer in time (conversation %s).", sender)
-                collector.messages = [bot_message(sender, error_reply())]
-            except Exception:
-                logger.exception("Rasa failed on a message (conversation %s).", sender)
-                collector.messages = [bot_message(sender, error_reply())]
-            finally:
-                _turn_failures.reset(watching)
-            if failures:
-                # The message is stored, but a custom action failed (see the
-                # log above this line): the reply can't be trusted.
-                logger.error("A custom action failed (conversation %s); sent the apology.", sender)
-                collector.messages = [bot_message(sender, error_reply())]
-            return response.json(finish_turn(collector.messages, sender))
+            return await self.handle_message(request, on_new_message)
 
+        self.add_routes(webhook)
         return webhook
+
+    def add_routes(self, webhook: Blueprint) -> None:
+        @webhook.route("/conversations", methods=["POST"])
+        async def conversations(request: Request) -> HTTPResponse:
+            return self.hand_out_conversation(request)
+
+    def hand_out_conversation(self, request: Request) -> HTTPResponse:
+        """A new conversation, or (with a `sender` and its old token) a fresh token for one."""
+        if not is_json(request):
+            return refusal(415, "Send JSON: Content-Type: application/json.", "bad_request")
+        try:
+            payload = json.loads((request.body or b"{}").decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return refusal(400, "The body must be a JSON object: {} for a new conversation.", "bad_request")
+        if not isinstance(payload, dict) or json_depth(payload) > 1:
+            return refusal(400, "The body must be a flat JSON object: {} for a new conversation.", "bad_request")
+        wait = self.client_limits.take(self.client_key(request) or "-")
+        if wait is not None:
+            return refusal(429, "Too many new conversations: try again shortly.", "rate_limited", retry_after=round(wait, 1))
+        sender = payload.get("sender")
+        if sender is None:
+            sender = ownership.new_conversation_id()
+            token = ownership.issue_token(sender)
+        else:
+            if not isinstance(sender, str) or not ownership.WEBSITE_ID.fullmatch(sender):
+                return refusal(400, "`sender` must be a conversation id this server handed out.", "bad_request")
+            try:
+                token = ownership.renew_token(ownership.bearer_token(request.headers), sender)
+            except OwnershipRefused as refused:
+                return refusal(403, str(refused), refused.code)
+        return response.json({"sender": sender, "token": token, "expires_in": ownership.token_ttl()})
+
+    async def handle_message(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        if not is_json(request):
+            return refusal(415, "Send JSON: Content-Type: application/json.", "bad_request")
+        try:
+            sender, text = parse_request(request.body or b"")
+        except BadRequest as problem:
+            return refusal(400, str(problem), "bad_request")
+        try:
+            self.authorize(request, sender)
+        except OwnershipRefused as refused:
+            return refusal(403, str(refused), refused.code)
+        if not text:
+            return response.json(finish_turn([bot_message(sender, empty_message_reply())], sender))
+        limited = await self.over_the_limit(request, sender, text)
+        if limited:
+            return limited
+        return response.json(await self.run_turn(on_new_message, sender, text))
+
+    async def over_the_limit(self, request: Request, sender: str, text: str) -> Optional[HTTPResponse]:
+        """None if the message may be read now; otherwise the reply to give instead."""
+        client = self.client_key(request)
+        waits = [self.conversation_limits.take(sender), self.client_limits.take(client) if client else None]
+        waits = [wait for wait in waits if wait is not None]
+        if not waits:
+            return None
+        # Reading the message costs one NLU parse: nothing is stored.
+        parsed = await request.app.ctx.agent.parse_message(text)
+        if (parsed.get("intent") or {}).get("name") != "crisis":
+            logger.info("Over the rate limit (conversation %s).", conversation_ref(sender))
+            turn = finish_turn([{"recipient_id": sender, **domain_reply(request, "utter_too_fast")}], sender)
+            return response.json(
+                {"error": "Too many messages: wait and send again.", "code": "rate_limited", "messages": turn},
+                status=429,
+                headers={"Retry-After": str(max(1, round(max(waits))))},
+            )
+        if self.crisis_allowance.take(client or sender) is None:
+            return None  # a crisis: read it as any message, stored and flagged
+        language = ((parsed.get("crisis_safety_net") or {}).get("language")) or "en"
+        name = "utter_crisis_es" if language == "es" else "utter_crisis"
+        reply = domain_reply(request, name, crisis_lines=knowledge.crisis_lines(language))
+        logger.warning("A crisis message over every limit got the crisis reply (conversation %s).", conversation_ref(sender))
+        return response.json(finish_turn([{"recipient_id": sender, **reply, "custom": knowledge.crisis_payload()}], sender))
+
+    async def run_turn(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str
+    ) -> List[Dict[str, Any]]:
+        collector = NamingCollector()
+        failures: List[str] = []
+        watching = _turn_failures.set(failures)
+        reference = conversation_ref(sender)
+        try:
+            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+        except CancelledError:
+            logger.error("Rasa did not answer in time (conversation %s).", reference)
+            collector.messages = [bot_message(sender, error_reply())]
+        except Exception as problem:
+            # The exception's type only: its message may quote what was said.
+            logger.error("Rasa failed on a message (conversation %s): %s.", reference, type(problem).__name__)
+            collector.messages = [bot_message(sender, error_reply())]
+        finally:
+            _turn_failures.reset(watching)
+        if failures:
+            # The message is stored, but a custom action failed (see the
+            # log above this line): the reply can't be trusted.
+            logger.error("A custom action failed (conversation %s); sent the apology.", reference)
+            collector.messages = [bot_message(sender, error_reply())]
+        return finish_turn(collector.messages, sender)
+
+

@@ -40,6 +40,7 @@
     return {
       serverUrl: serverUrl,
       webhook: serverUrl + "/webhooks/rest/webhook",
+      conversations: serverUrl + "/webhooks/rest/conversations",
       title: data.title || "Questions about treatment?",
       color: /^#[0-9a-f]{6}$/i.test(data.primaryColor || "") ? data.primaryColor : "#1f5f8b",
       opening:
@@ -72,20 +73,23 @@
     }
   }
 
-  function newSenderId() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes); // unguessable: it is the key to the conversation
-    return "web-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
+  // The server hands out the conversation: its id and a token that proves the
+  // conversation is ours (README, "Writing a client"). Both are kept with the
+  // transcript; until the first message there is neither.
   function freshState() {
-    return { sender: newSenderId(), open: false, draft: "", entries: [] };
+    return { sender: null, token: null, open: false, draft: "", entries: [] };
   }
 
   function loadState() {
     try {
       var saved = store && JSON.parse(store.getItem(STORAGE_KEY));
-      if (saved && typeof saved.sender === "string" && Array.isArray(saved.entries)) return saved;
+      if (!saved || typeof saved !== "object") return freshState();
+      // No conversation yet (nothing sent since "Start over"), or one with its
+      // token. One without a token (saved by an older widget) can't be
+      // continued: the server would refuse it.
+      var started = typeof saved.sender === "string" && typeof saved.token === "string";
+      var notYet = saved.sender === null && saved.token === null;
+      if ((started || notYet) && Array.isArray(saved.entries)) return saved;
     } catch (corrupt) { /* start again below */ }
     return freshState();
   }
@@ -357,19 +361,58 @@
 
   // ------------------------------------------------------------- talking --
 
-  function postToAssistant(message) {
+  function postJson(url, body, token) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    return fetch(SETTINGS.webhook, {
+    var headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    return fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message, input_channel: "website" }),
+      headers: headers,
+      body: JSON.stringify(body),
       signal: controller.signal,
       credentials: "omit",
     }).then(function (reply) {
-      if (!reply.ok) throw new Error("HTTP " + reply.status);
-      return reply.json();
+      return reply.json().catch(function () { return null; }).then(function (parsed) {
+        return { status: reply.status, body: parsed };
+      });
     }).finally(function () { clearTimeout(timer); });
+  }
+
+  function keepConversation(reply) {
+    if (reply.status !== 200 || !reply.body || !reply.body.token) throw new Error("HTTP " + reply.status);
+    state.sender = reply.body.sender;
+    state.token = reply.body.token;
+    saveState();
+  }
+
+  function newConversation() {
+    return postJson(SETTINGS.conversations, {}).then(keepConversation);
+  }
+
+  // An expired token is exchanged for a fresh one; the conversation goes on.
+  function renewToken() {
+    return postJson(SETTINGS.conversations, { sender: state.sender }, state.token).then(keepConversation);
+  }
+
+  function TooFast(messages) { this.messages = messages; }
+
+  function postToAssistant(message, retried) {
+    var ready = state.token ? Promise.resolve() : newConversation();
+    return ready.then(function () {
+      return postJson(SETTINGS.webhook, { sender: state.sender, message: message }, state.token);
+    }).then(function (reply) {
+      if (reply.status === 200) return reply.body;
+      if (reply.status === 429) throw new TooFast((reply.body && reply.body.messages) || []);
+      if (reply.status === 403 && !retried) {
+        var code = reply.body && reply.body.code;
+        // Expired: renew. Not valid any more (the server's secret changed):
+        // the old conversation is closed to us, so start a new one.
+        var again = code === "token_expired" ? renewToken() : newConversation();
+        return again.then(function () { return postToAssistant(message, true); });
+      }
+      throw new Error("HTTP " + reply.status);
+    });
   }
 
   function deliver(entry, payload) {
@@ -377,13 +420,19 @@
     saveState();
     renderLog();
     setTyping(true);
-    return postToAssistant(payload).then(function (messages) {
-      entry.status = "sent";
+    function showTurn(messages) {
       var list = Array.isArray(messages) ? messages : [];
       var marked = list.filter(function (m) { return m.disclaimer; })[0];
       state.entries.push({ kind: "bot", messages: list, disclaimer: marked ? marked.disclaimer : "", chosen: null });
-    }, function () {
+    }
+    return postToAssistant(payload).then(function (messages) {
+      entry.status = "sent";
+      showTurn(messages);
+    }, function (problem) {
+      // Sent too fast: the message wasn't read. It can be sent again, and
+      // the server's reply says so.
       entry.status = "failed";
+      if (problem instanceof TooFast) showTurn(problem.messages);
     }).then(function () {
       setTyping(false);
       saveState();

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -96,6 +96,15 @@ def clinic() -> Clinic:
     )
 
 
+def clinic_slot_values() -> Dict[str, str]:
+    """The clinic_* values domain responses interpolate ({clinic_phone}): slots set at session
+    start (actions/session.py), and the values of replies the REST channel gives itself."""
+    details = clinic()
+    # A whole sentence, empty when no hours are configured (the guide gives none).
+    hours = f" They are available {details.hours}." if details.hours else ""
+    return {"clinic_name": details.name, "clinic_phone": details.phone, "clinic_hours_sentence": hours}
+
+
 @functools.lru_cache(maxsize=None)
 def disclaimer() -> str:
     return _load("disclaimer.yml")["text"].strip()
@@ -105,6 +114,16 @@ def disclaimer() -> str:
 def crisis_resources() -> Tuple[CrisisResource, ...]:
     """The crisis lines, most urgent first."""
     return tuple(CrisisResource(**item) for item in _load("crisis_resources.yml")["resources"])
+
+
+def crisis_lines(language: str = "en") -> str:
+    """The lines of a crisis reply, one per resource ({crisis_lines} in utter_crisis)."""
+    return "\n".join(resource.line(language) for resource in crisis_resources())
+
+
+def crisis_payload() -> Dict[str, Any]:
+    """The custom payload of a crisis reply: clients render tap-to-call and tap-to-text links from it."""
+    return {"crisis": True, "resources": [resource.as_dict() for resource in crisis_resources()]}
 
 
 def crisis_sentence() -> str:

@@ -1,27 +1,57 @@
 """A terminal chat with the assistant through the REST webhook (what `make shell` runs).
 
 It goes through the same channel as every other client, so it shows exactly
-what a website visitor sees, disclaimer included. Buttons are numbered:
-type the number to press one. Ctrl-D or /quit leaves.
+what a website visitor sees, disclaimer included, and it owns its
+conversation the same way (README, "Writing a client"): it asks the server
+for a conversation, sends its token with each message, and renews the token
+when it expires. Buttons are numbered: type the number to press one. Ctrl-D
+or /quit leaves.
 """
 from __future__ import annotations
 
 import json
 import sys
+import urllib.error
 import urllib.request
-import uuid
-from typing import List
+from typing import Dict, List, Optional
 
 
-def send(url: str, sender: str, message: str) -> List[dict]:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as reply:
-        return json.loads(reply.read())
+class Conversation:
+    """One conversation on the REST channel at `base` (…/webhooks/rest)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+        self.sender, self.token = "", ""
+        self._take(self._post("/conversations", {}))
+
+    def _post(self, path: str, body: dict, token: Optional[str] = None) -> dict:
+        headers: Dict[str, str] = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), headers=headers)
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return json.loads(reply.read())
+
+    def _take(self, handed_out: dict) -> None:
+        self.sender, self.token = handed_out["sender"], handed_out["token"]
+
+    def send(self, message: str) -> List[dict]:
+        """The bot's turn for `message` (a too-fast message gets the server's own reply)."""
+        body = {"sender": self.sender, "message": message}
+        try:
+            return self._post("/webhook", body, self.token)
+        except urllib.error.HTTPError as error:
+            problem = json.loads(error.read() or b"{}")
+            if error.code == 429:
+                return problem.get("messages", [])
+            if error.code != 403 or problem.get("code") != "token_expired":
+                raise
+        self._take(self._post("/conversations", {"sender": self.sender}, self.token))
+        return self._post("/webhook", body, self.token)
 
 
-def chat(url: str) -> None:
-    sender = f"shell-{uuid.uuid4().hex[:12]}"
+def chat(base: str) -> None:
+    conversation = Conversation(base)
     buttons: List[dict] = []
     print("Type a message (Ctrl-D or /quit to leave).")
     while True:
@@ -37,7 +67,7 @@ def chat(url: str) -> None:
             print(f"     ({choice['title']})")
             text = choice["payload"]
         buttons = []
-        for message in send(url, sender, text):
+        for message in conversation.send(text):
             if message.get("text"):
                 print("bot> " + message["text"].replace("\n", "\n     "))
             for button in message.get("buttons", []):
@@ -46,4 +76,4 @@ def chat(url: str) -> None:
 
 
 if __name__ == "__main__":
-    chat(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:5005/webhooks/rest/webhook")
+    chat(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:5005/webhooks/rest")

@@ -15,12 +15,17 @@ reach it; http://localhost:RASA_PORT), WIDGET_ORIGINS (space-separated origins
 of the sites that embed the widget, allowed by the Rasa server's CORS; the
 demo website's by default), STAFF_PORT (8001, the staff review app; its first
 admin from STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD), TELEGRAM_BOT_TOKEN (starts
-the Telegram bot; see telegram_bridge/config.py).
+the Telegram bot; see telegram_bridge/config.py), CONVERSATION_SECRET (signs
+conversation tokens; var/conversation.key by default, see channels/ownership.py),
+BRIDGE_SECRET (what the Telegram bridge shows the Rasa server; derived from the
+conversation secret by default), ACTION_SERVER_TOKEN (what the Rasa server shows
+the action server; a fresh one per start by default).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -46,6 +51,9 @@ def free_port() -> int:
 def server_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """The environment every server of the project runs with (make run, the tests, make bench)."""
     return {
+        # Shared by the Rasa server (endpoints.yml sends it) and the action
+        # server (obeys only calls that carry it).
+        "ACTION_SERVER_TOKEN": secrets.token_hex(32),
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "SANIC_HOST": "127.0.0.1",  # the action server: loopback only
@@ -126,7 +134,13 @@ def start_telegram_bridge(env: Dict[str, str], rasa_port: str) -> Optional[subpr
     if not os.environ.get("TELEGRAM_BOT_TOKEN"):
         print("Telegram bot not started: set TELEGRAM_BOT_TOKEN to run it (see README, Telegram).", flush=True)
         return None
-    bridge_env = {**env, "RASA_URL": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"}
+    from channels.ownership import bridge_secret
+
+    bridge_env = {
+        **env,
+        "RASA_URL": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
+        "BRIDGE_SECRET": bridge_secret(),
+    }
     bridge = start([str(BIN / "python"), "-m", "telegram_bridge"], bridge_env)
     print("Telegram bot started (python -m telegram_bridge).", flush=True)
     return bridge
@@ -161,6 +175,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     from storage.migrate import upgrade
 
     upgrade()  # the project's own tables, before anything can write to them
+    from channels.ownership import server_secret
+
+    server_secret()  # made once, here, before two servers race to make it
     if not args.chat:
         from staff_review.users import ensure_first_admin
 
@@ -168,7 +185,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         ensure_first_admin()  # STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD, else a prompt on a tty, else says how
     try:
         actions = start(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", actions_port], env, logs["actions"]
+            [str(BIN / "python"), "-m", "action_server", "--actions", "actions", "--port", actions_port],
+            env,
+            logs["actions"],
         )
         processes.append(actions)
         rasa = start(
@@ -196,15 +215,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.chat:
             from scripts.chat import chat
 
-            chat(url)
+            chat(f"http://localhost:{rasa_port}/webhooks/rest")
             return 0
         print(
             "\nThe assistant is ready.\n"
             f"  Website with the chat widget:  http://localhost:{site_port}\n"
             f"  Staff review:                  http://127.0.0.1:{staff_port}/  (log in with a staff account)\n"
-            f"  Chat in a terminal:  make shell   (or POST JSON to {url})\n"
-            f"  Example: curl -s {url} -H 'Content-Type: application/json' "
-            "-d '{\"sender\": \"me\", \"message\": \"What is IOP?\"}'\n"
+            f"  Chat in a terminal:  make shell   (or POST JSON to {url}: README, 'Writing a client')\n"
             "  Stop with Ctrl-C.\n",
             flush=True,
         )

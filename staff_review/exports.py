@@ -7,7 +7,8 @@ transcript page shows them to staff, and they hold the callback details.
 
 A redacted export also replaces each conversation id by a pseudonym
 ("conv-" and 12 hex digits, an HMAC of the id under the app's secret key):
-ids such as `telegram-<chat id>` identify the person. The same conversation
+an id is the key to a website conversation, and ids of earlier versions
+(`telegram-<chat id>`) identify the person. The same conversation
 gets the same pseudonym in every export made with the same key, so exports
 can still be joined; the key is needed to go back.
 

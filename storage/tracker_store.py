@@ -3,6 +3,10 @@
 endpoints.yml names this class; the URL comes from DATABASE_URL (see
 storage/__init__.py). Rasa's own SQLTrackerStore does the work: table `events`,
 one row per event, so conversations survive a restart of the server.
+
+Its engine hides bound parameters in error messages, as the project's own
+engine does (storage/__init__.py): a failed insert would otherwise print an
+event's data (names, phone numbers, what was said) into the log.
 """
 from typing import Any, Optional, Text
 
@@ -23,3 +27,5 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         # SQLTrackerStore accepts a complete SQLAlchemy URL in `host`.
         super().__init__(domain=domain, host=host or database_url(), event_broker=event_broker)
+        # Read when a statement fails (SQLAlchemy 1.4's Engine.hide_parameters).
+        self.engine.hide_parameters = True

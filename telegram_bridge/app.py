@@ -53,7 +53,11 @@ def build(config: Config) -> Tuple[Application, Bridge]:
         .persistence(persistence)
         .build()
     )
-    bridge = Bridge(RasaClient(config.rasa_url, config.rasa_timeout), log_key=config.token)
+    bridge = Bridge(
+        RasaClient(config.rasa_url, config.rasa_timeout, config.bridge_secret),
+        log_key=config.token,
+        conversation_key=config.bridge_secret,
+    )
     register(application, bridge)
     return application, bridge
 

@@ -4,7 +4,11 @@ TELEGRAM_BOT_TOKEN       the bot's token from @BotFather (required)
 TELEGRAM_BASE_URL        Bot API address, default Telegram's own; any local Bot API
                          server (or the tests' fake one) can stand in. The token is
                          appended, or put where "{token}" is written.
-RASA_URL                 the REST channel, default http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook
+RASA_URL                 the bridge's own endpoint on the Rasa server, default
+                         http://127.0.0.1:$RASA_PORT/webhooks/telegram/webhook
+BRIDGE_SECRET            the shared secret that endpoint asks for (required, at least
+                         32 characters; `make run` passes the one the server expects).
+                         It also keys the hash that names each chat's conversation.
 RASA_TIMEOUT             seconds to wait for one Rasa turn (default 30)
 TELEGRAM_WEBHOOK_URL     set to use a webhook instead of long polling: the public https://
                          URL Telegram posts to (its path is the path served locally)
@@ -55,6 +59,7 @@ class Config:
     base_url: str
     rasa_url: str
     rasa_timeout: float
+    bridge_secret: str
     state_file: Path
     webhook: Optional[Webhook] = None
 
@@ -87,6 +92,12 @@ def from_env(env: Mapping[str, str] = os.environ) -> Config:
     if not token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather).")
     base_url = env.get("TELEGRAM_BASE_URL") or TELEGRAM_API
+    bridge_secret = env.get("BRIDGE_SECRET", "").strip()
+    if len(bridge_secret) < 32:
+        raise ConfigError(
+            "BRIDGE_SECRET must be set to the Rasa server's bridge secret (at least 32 characters; "
+            "`make run` sets it, see channels/ownership.py)."
+        )
     webhook = None
     if env.get("TELEGRAM_WEBHOOK_URL"):
         secret = env.get("TELEGRAM_WEBHOOK_SECRET", "")
@@ -105,8 +116,9 @@ def from_env(env: Mapping[str, str] = os.environ) -> Config:
         token=token,
         base_url=base_url,
         rasa_url=env.get("RASA_URL")
-        or f"http://127.0.0.1:{_number(env, 'RASA_PORT', '5005', int, 1, 65535)}/webhooks/rest/webhook",
+        or f"http://127.0.0.1:{_number(env, 'RASA_PORT', '5005', int, 1, 65535)}/webhooks/telegram/webhook",
         rasa_timeout=_number(env, "RASA_TIMEOUT", "30", float, 1, 3600),
+        bridge_secret=bridge_secret,
         state_file=Path(env.get("TELEGRAM_STATE_FILE") or ROOT / "var" / "telegram_bridge.pickle"),
         webhook=webhook,
     )

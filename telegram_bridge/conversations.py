@@ -5,10 +5,15 @@ restart neither starts everyone's conversation over nor breaks the buttons
 already on their screens. It holds no message text, names or numbers: a
 conversation id, and the payloads of the buttons the assistant offered.
 
-Conversation ids: "telegram-<chat id>" for a chat's first conversation, and
-"telegram-<chat id>-<message id of the /reset>" after each /reset. Message ids
-only grow within a chat, so a reset always gives a new, never reused id, and
-staff can tell a chat's conversations apart and in order.
+Conversation ids: a keyed hash (channels/ownership.py, keyed with
+BRIDGE_SECRET) of the chat id for a chat's first conversation, and of the chat
+id and the message id of the /reset after each /reset: "tg-" and 32 hex
+digits. Message ids only grow within a chat, so a reset always gives a new,
+never reused id. Chat ids are public, small numbers; a hash keyed with a
+secret can't be computed from one, so no one can name a Telegram user's
+conversation (and the Rasa server takes these ids from the bridge only).
+Ids of earlier versions ("telegram-<chat id>") are not continued: such a chat
+starts a new conversation.
 
 Buttons: Telegram's callback_data holds at most 64 bytes, and a Rasa payload
 such as '/ask_level_info{"level_of_care": "medically_managed_intensive_inpatient"}'
@@ -25,17 +30,21 @@ from __future__ import annotations
 
 from typing import MutableMapping, Optional, Tuple
 
+from channels.ownership import TELEGRAM_ID, telegram_conversation_id
 from telegram_bridge.rendering import Button
 
 CHOSEN = "chosen"  # callback_data of the "✓ choice" marker left after a press
 
 
-def sender_id(chat_id: int, chat_data: MutableMapping) -> str:
-    return chat_data.get("sender") or f"telegram-{chat_id}"
+def sender_id(key: str, chat_id: int, chat_data: MutableMapping) -> str:
+    saved = chat_data.get("sender")
+    if isinstance(saved, str) and TELEGRAM_ID.fullmatch(saved):
+        return saved
+    return telegram_conversation_id(key, chat_id)
 
 
-def start_new_conversation(chat_id: int, chat_data: MutableMapping, reset_message_id: int) -> None:
-    chat_data["sender"] = f"telegram-{chat_id}-{reset_message_id}"
+def start_new_conversation(key: str, chat_id: int, chat_data: MutableMapping, reset_message_id: int) -> None:
+    chat_data["sender"] = telegram_conversation_id(key, chat_id, reset_message_id)
     chat_data.pop("buttons", None)  # the old conversation's buttons no longer apply
 
 

@@ -97,9 +97,10 @@ def chat_tag(key: str, chat_id: Optional[int]) -> str:
 
 
 class Bridge:
-    def __init__(self, rasa: RasaClient, log_key: str) -> None:
+    def __init__(self, rasa: RasaClient, log_key: str, conversation_key: str) -> None:
         self.rasa = rasa
         self._log_key = log_key
+        self._conversation_key = conversation_key
 
     def tag(self, chat_id: Optional[int]) -> str:
         return chat_tag(self._log_key, chat_id)
@@ -160,7 +161,7 @@ class Bridge:
     async def converse(self, update: Update, context: Context, message: str, before: tuple = ()) -> None:
         """Send `message` to this chat's Rasa conversation and the turn back, `before` texts first."""
         chat_id = update.effective_chat.id
-        sender = conversations.sender_id(chat_id, context.chat_data)
+        sender = conversations.sender_id(self._conversation_key, chat_id, context.chat_data)
         try:
             turn = await self.rasa.send(sender, message)
         except RasaUnavailable as problem:
@@ -206,7 +207,9 @@ class Bridge:
 
     async def on_reset(self, update: Update, context: Context) -> None:
         chat_id = update.effective_chat.id
-        conversations.start_new_conversation(chat_id, context.chat_data, update.effective_message.message_id)
+        conversations.start_new_conversation(
+            self._conversation_key, chat_id, context.chat_data, update.effective_message.message_id
+        )
         self.log(update, "/reset, new conversation")
         # Saved now, not at the next periodic save: a crash in between would
         # silently put the person back in the conversation they reset.

@@ -1,4 +1,8 @@
-"""One call to the Rasa server's REST channel per user message.
+"""One call to the Rasa server per user message, on the bridge's own endpoint.
+
+The endpoint (channels/telegram_bridge_input.py) takes only requests that
+carry the bridge secret, and stores what arrives there as the Telegram
+channel: the server names the channel, not the bridge.
 
 The REST channel (channels/rest_with_disclaimer.py) already ends each turn
 with the disclaimer, merges crisis payloads into their bubble and turns
@@ -13,7 +17,6 @@ from typing import Any, Dict, List, Optional
 import aiohttp
 
 
-INPUT_CHANNEL = "telegram"  # what staff see as the conversation's channel
 CONNECT_RETRY_DELAY = 1.0
 
 
@@ -22,9 +25,10 @@ class RasaUnavailable(RuntimeError):
 
 
 class RasaClient:
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float, secret: str) -> None:
         self.url = url
         self.timeout = timeout
+        self._headers = {"Authorization": f"Bearer {secret}"}
         self._session: Optional[aiohttp.ClientSession] = None
 
     async def start(self) -> None:
@@ -42,7 +46,7 @@ class RasaClient:
         never reached Rasa, so it cannot be processed twice); a timeout is not
         retried, as Rasa may still be working on the message.
         """
-        body = {"sender": sender, "message": text, "input_channel": INPUT_CHANNEL}
+        body = {"sender": sender, "message": text}
         try:
             return await self._post(body)
         except aiohttp.ClientConnectorError:
@@ -55,10 +59,14 @@ class RasaClient:
     async def _post(self, body: Dict[str, Any]) -> List[Dict[str, Any]]:
         assert self._session, "start() first"
         try:
-            async with self._session.post(self.url, json=body) as reply:
-                if reply.status != 200:
+            async with self._session.post(self.url, json=body, headers=self._headers) as reply:
+                if reply.status == 429:
+                    # Faster than a person types: the server's own reply says so.
+                    turn = (await reply.json()).get("messages")
+                elif reply.status != 200:
                     raise RasaUnavailable(f"HTTP {reply.status}")
-                turn = await reply.json()
+                else:
+                    turn = await reply.json()
         except aiohttp.ClientConnectorError:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:

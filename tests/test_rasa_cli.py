@@ -16,8 +16,8 @@ RASA = str(Path(sys.executable).parent / "rasa")
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false"}
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([RASA, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
+def run(*args: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([RASA, *args], cwd=ROOT, env={**ENV, **(env or {})}, capture_output=True, text=True, timeout=900)
 
 
 def test_training_data_validates_without_warnings():
@@ -34,6 +34,8 @@ def test_story_tests_pass_with_no_prediction_errors(assistant, tmp_path):
         "--endpoints", str(assistant.endpoints),
         "--fail-on-prediction-errors",
         "--out", str(out),
+        # The action server obeys calls that carry its token (endpoints.yml reads it from here).
+        env={"ACTION_SERVER_TOKEN": assistant.env["ACTION_SERVER_TOKEN"]},
     )
     failed = (out / "failed_test_stories.yml")
     details = failed.read_text() if failed.exists() else ""

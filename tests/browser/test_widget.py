@@ -5,14 +5,17 @@ browser context. Screenshots land in tests/artifacts/screenshots/.
 """
 import re
 import sqlite3
+import time
+from unittest import mock
 
 from playwright.sync_api import expect
 
 import knowledge
+from channels import ownership
 from tests.browser.conftest import screenshot
 from tests.browser.widget import (
-    DISCLAIMER, ask, last_turn, launcher, log, message_box, open_widget, panel, sender_id, turns_answered,
-    wait_for_reply,
+    DISCLAIMER, ask, last_turn, launcher, log, message_box, open_widget, panel, replace_token, saved_state,
+    sender_id, turns_answered, wait_for_reply,
 )
 
 PHONE = knowledge.clinic().phone
@@ -129,6 +132,38 @@ def test_start_over_begins_a_new_conversation(page, site):
     assert sender_id(page) != first
     page.reload()
     expect(log(page)).not_to_contain_text("residential treatment?")
+
+
+def test_the_server_hands_out_the_conversation_and_its_token(page, site):
+    open_widget(page, site)
+    assert saved_state(page)["token"] is None, "no conversation before the first message"
+    ask(page, "what is residential treatment?")
+    state = saved_state(page)
+    assert ownership.WEBSITE_ID.fullmatch(state["sender"]) and state["token"]
+
+
+def test_an_expired_token_is_renewed_and_the_conversation_goes_on(page, site, assistant):
+    open_widget(page, site)
+    ask(page, "what is partial hospitalization?")
+    sender = sender_id(page)
+    with mock.patch("time.time", return_value=time.time() - ownership.DEFAULT_TOKEN_TTL - 600):
+        expired = ownership.issue_token(sender, assistant.secret.encode())
+    replace_token(page, expired)
+    page.reload()
+    # Answered in the same conversation: "that" is still partial hospitalization.
+    assert "seven days a week" in ask(page, "how many days a week is that?")
+    assert sender_id(page) == sender and saved_state(page)["token"] != expired
+    assert not page.locator(".iop-failed").count()
+
+
+def test_a_token_the_server_no_longer_accepts_starts_a_new_conversation(page, site):
+    open_widget(page, site)
+    ask(page, "what is residential treatment?")
+    first = sender_id(page)
+    replace_token(page, ownership.issue_token(first, b"a secret from before a key change" * 2))
+    page.reload()
+    assert "five days a week" in ask(page, "what is an intensive outpatient program?")
+    assert sender_id(page) != first, "a new conversation, since the old one can't be proven ours"
 
 
 def test_html_from_the_visitor_is_shown_as_text(page, site):

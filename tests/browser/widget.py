@@ -55,7 +55,26 @@ def last_turn(page: Page):
     return log(page).locator(".iop-turn").last
 
 
+SAVED_STATE = "() => JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage).find(k => k.startsWith('iop-chat:v1:'))))"
+
+
+def saved_state(page: Page) -> dict:
+    """What the widget keeps in the tab's storage: the transcript, the conversation id and its token."""
+    return page.evaluate(SAVED_STATE)
+
+
 def sender_id(page: Page) -> str:
-    return page.evaluate(
-        "() => JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage).find(k => k.startsWith('iop-chat:v1:')))).sender"
+    return saved_state(page)["sender"]
+
+
+def replace_token(page: Page, token: str) -> None:
+    """As if the tab had kept an older token (the visitor came back later)."""
+    page.evaluate(
+        """token => {
+            const key = Object.keys(sessionStorage).find(k => k.startsWith('iop-chat:v1:'));
+            const state = JSON.parse(sessionStorage.getItem(key));
+            state.token = token;
+            sessionStorage.setItem(key, JSON.stringify(state));
+        }""",
+        token,
     )

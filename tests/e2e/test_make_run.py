@@ -1,8 +1,8 @@
 """`scripts/serve.py` as `make run` runs it: every server up, the Telegram bot only
 with a token, and SIGTERM stops them all."""
 import asyncio
-import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from scripts.chat import Conversation
 from tests.e2e.turns import check_turn
 from tests.servers import ROOT, free_port, model_path
 from tests.telegram.conftest import check_turn as check_telegram_turn
@@ -37,7 +38,10 @@ async def test_make_run_starts_every_server_and_sigterm_stops_them(tmp_path, tel
         key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "STAFF_ADMIN_"))
     }
     env.update({name: str(port) for name, port in ports.items()})
-    env.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'iop.db'}"})
+    env.update({
+        "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'iop.db'}",
+        "CONVERSATION_SECRET": secrets.token_hex(32),  # not the developer's var/conversation.key
+    })
     api = await FakeBotAPI().start() if telegram else None
     if api:
         env.update({
@@ -55,13 +59,9 @@ async def test_make_run_starts_every_server_and_sigterm_stops_them(tmp_path, tel
         await wait_for_line(log, "The assistant is ready", serve)
         text = log.read_text()
         assert "No staff account exists yet" in text and "make staff-user" in text, "says how to make the first admin"
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest/webhook",
-            data=json.dumps({"sender": "serve-test", "message": "what is IOP?"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            assert "five days a week" in check_turn(json.loads(reply.read()))
+        # As `make shell` talks to it: a conversation handed out, then its token with each message.
+        conversation = Conversation(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest")
+        assert "five days a week" in check_turn(conversation.send("what is IOP?"))
         assert b"iop-chat.js" in get(f"http://127.0.0.1:{ports['SITE_PORT']}/"), "the website embeds the widget"
         assert b"csrf_token" in get(f"http://127.0.0.1:{ports['STAFF_PORT']}/login"), "the staff app's login page"
         if api:

@@ -7,6 +7,7 @@ from typing import List
 import pytest
 
 import knowledge
+from channels.ownership import telegram_conversation_id
 from telegram_bridge.app import running
 from telegram_bridge.config import Config, from_env
 from tests.telegram.fake_bot_api import FakeBotAPI, Sent
@@ -14,12 +15,14 @@ from tests.telegram.fake_bot_api import FakeBotAPI, Sent
 DISCLAIMER = knowledge.disclaimer()
 
 
-def bridge_config(api: FakeBotAPI, rasa_url: str, tmp_path, **env: str) -> Config:
+def bridge_config(api: FakeBotAPI, assistant, tmp_path, **env: str) -> Config:
+    """The bridge's settings as `make run` gives them: the Rasa server's bridge endpoint and secret."""
     return from_env(
         {
             "TELEGRAM_BOT_TOKEN": api.token,
             "TELEGRAM_BASE_URL": api.base_url,
-            "RASA_URL": rasa_url,
+            "RASA_URL": assistant.bridge_webhook,
+            "BRIDGE_SECRET": assistant.bridge_secret,
             "RASA_TIMEOUT": "60",
             "TELEGRAM_STATE_FILE": str(tmp_path / "telegram_state.pickle"),
             **env,
@@ -37,8 +40,13 @@ async def api():
 @pytest.fixture
 async def bot(api, assistant, tmp_path):
     """The bridge, long polling the fake Bot API."""
-    async with running(bridge_config(api, assistant.webhook, tmp_path)) as application:
+    async with running(bridge_config(api, assistant, tmp_path)) as application:
         yield application
+
+
+def conversation_of(assistant, chat_id: int, reset_message_id: int = 0) -> str:
+    """The Rasa conversation id the bridge gives a chat (a keyed hash, channels/ownership.py)."""
+    return telegram_conversation_id(assistant.bridge_secret, chat_id, reset_message_id)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 import knowledge
 from telegram_bridge.handlers import chat_tag
 from tests.e2e.test_callback import REFERENCE
-from tests.telegram.conftest import bridge_config, check_turn, press, say
+from tests.telegram.conftest import bridge_config, check_turn, conversation_of, press, say
 
 PHONE = knowledge.clinic().phone
 UPDATES = ["message", "edited_message", "callback_query"]
@@ -39,7 +39,7 @@ async def test_a_question_gets_its_answer_and_the_disclaimer_once(api, bot, chat
     text = check_turn(await say(api, chat_id, "what is an intensive outpatient program?"))
     assert "five days a week" in text
     # One Rasa conversation per chat, marked as coming from Telegram.
-    user_events = [data for kind, data in events(assistant, f"telegram-{chat_id}") if kind == "user"]
+    user_events = [data for kind, data in events(assistant, conversation_of(assistant, chat_id)) if kind == "user"]
     assert user_events and '"input_channel": "telegram"' in user_events[0]
     # Only the kinds of update the bridge handles are asked for.
     assert all(call["allowed_updates"] == UPDATES for call in api.calls_of("getUpdates"))
@@ -97,7 +97,7 @@ async def test_callback_flow_with_buttons_stores_the_request(api, bot, chat_id, 
     with sqlite3.connect(database) as db:
         rows = db.execute(
             "SELECT reference, name, phone, best_time FROM callback_requests WHERE conversation_id = ?",
-            (f"telegram-{chat_id}",),
+            (conversation_of(assistant, chat_id),),
         ).fetchall()
     assert rows == [(reference, "Quinn Telegramson", "+16195550142", "Evening")]
     # Names, numbers and chat ids (a private chat's id is the person's user id) never reach
@@ -131,19 +131,19 @@ async def test_reset_starts_a_new_conversation(api, bot, chat_id, assistant):
     assert "new conversation" in text
     # The old form is gone: a name is not taken as an answer to it.
     assert "five days a week" in check_turn(await say(api, chat_id, "what is an intensive outpatient program?"))
-    new_sender = f"telegram-{chat_id}-{reset['message']['message_id']}"
+    new_sender = conversation_of(assistant, chat_id, reset["message"]["message_id"])
     assert any(kind == "user" for kind, _ in events(assistant, new_sender))
-    assert sum(kind == "user" for kind, _ in events(assistant, f"telegram-{chat_id}")) == 1
+    assert sum(kind == "user" for kind, _ in events(assistant, conversation_of(assistant, chat_id))) == 1
 
 
-async def test_a_reset_is_saved_at_once(api, bot, chat_id, tmp_path):
+async def test_a_reset_is_saved_at_once(api, bot, chat_id, tmp_path, assistant):
     reset = api.user_message(chat_id, "/reset")
     api.push(reset)
     check_turn(await api.turn(chat_id))
     # Well within PicklePersistence's 10 s interval: a crash now would not undo the reset.
     with open(tmp_path / "telegram_state.pickle", "rb") as handle:
         state = pickle.load(handle)
-    assert state["chat_data"][chat_id]["sender"] == f"telegram-{chat_id}-{reset['message']['message_id']}"
+    assert state["chat_data"][chat_id]["sender"] == conversation_of(assistant, chat_id, reset["message"]["message_id"])
 
 
 def user_messages(assistant, sender):
@@ -174,7 +174,7 @@ async def test_a_double_tap_sends_the_payload_once(api, bot, chat_id, assistant)
     await asyncio.sleep(0.3)
     assert len(api.sent) == sent_before
     assert api.message(chat_id, menu.message_id).titles() == [["✓ What is IOP?"]], "the marker stays"
-    assert len(user_messages(assistant, f"telegram-{chat_id}")) == 2  # /help's intent and one press
+    assert len(user_messages(assistant, conversation_of(assistant, chat_id))) == 2  # /help's intent and one press
 
 
 async def test_a_press_reaches_rasa_when_telegram_refuses_the_acknowledgement(api, bot, chat_id):
@@ -225,7 +225,7 @@ async def test_an_edited_message_is_answered_as_a_new_one(api, bot, chat_id, ass
     check_turn(await api.turn(chat_id))
     api.push(edit(api, original, "what is an intensive outpatient program?"))
     assert "five days a week" in check_turn(await api.turn(chat_id))
-    assert len(user_messages(assistant, f"telegram-{chat_id}")) == 2
+    assert len(user_messages(assistant, conversation_of(assistant, chat_id))) == 2
 
 
 async def test_crisis_wording_in_an_edit_gets_the_crisis_reply(api, bot, chat_id, assistant):
@@ -305,7 +305,7 @@ async def test_webhook_rejects_a_wrong_secret(api, assistant, tmp_path, chat_id)
 
     port = free_port()
     config = bridge_config(
-        api, assistant.webhook, tmp_path,
+        api, assistant, tmp_path,
         TELEGRAM_WEBHOOK_URL="https://bot.example.org/telegram/hook",
         TELEGRAM_WEBHOOK_SECRET="s3cret-for-tests",
         TELEGRAM_WEBHOOK_PORT=str(port),

@@ -26,7 +26,7 @@ async def test_with_a_token_it_answers_and_stops_on_sigterm(api, assistant, tmp_
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "telegram_bridge", cwd=ROOT,
         env=env(
-            TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=api.base_url, RASA_URL=assistant.webhook,
+            TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_BASE_URL=api.base_url, RASA_URL=assistant.bridge_webhook, BRIDGE_SECRET=assistant.bridge_secret,
             TELEGRAM_STATE_FILE=str(tmp_path / "state.pickle"),
         ),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

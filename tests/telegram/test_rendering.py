@@ -59,13 +59,13 @@ def test_a_buttons_only_message_gets_a_prompt():
     assert prompt.html == "Please choose:" and prompt.rows
 
 
-ENV = {"TELEGRAM_BOT_TOKEN": "1:x"}
+ENV = {"TELEGRAM_BOT_TOKEN": "1:x", "BRIDGE_SECRET": "b" * 32}
 
 
 def test_defaults():
     config = from_env(ENV)
     assert config.base_url == "https://api.telegram.org/bot"
-    assert config.rasa_url == "http://127.0.0.1:5005/webhooks/rest/webhook"
+    assert config.rasa_url == "http://127.0.0.1:5005/webhooks/telegram/webhook"
     assert config.rasa_timeout == 30
     assert config.webhook is None
 
@@ -73,7 +73,7 @@ def test_defaults():
 def test_a_local_bot_api_server_and_rasa_port():
     config = from_env({**ENV, "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot", "RASA_PORT": "6000", "RASA_TIMEOUT": "12.5"})
     assert config.base_url == "http://127.0.0.1:8081/bot"
-    assert config.rasa_url == "http://127.0.0.1:6000/webhooks/rest/webhook"
+    assert config.rasa_url == "http://127.0.0.1:6000/webhooks/telegram/webhook"
     assert config.rasa_timeout == 12.5
 
 
@@ -97,6 +97,13 @@ def test_a_malformed_number_is_a_clear_config_error(setting, value):
 def test_a_webhook_url_must_be_https(url):
     with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL must be a public https://"):
         from_env({**ENV, **HOOK, "TELEGRAM_WEBHOOK_URL": url})
+
+
+@pytest.mark.parametrize("secret", [None, "", "too short"])
+def test_the_bridge_secret_is_required(secret):
+    env = {"TELEGRAM_BOT_TOKEN": "1:x", **({"BRIDGE_SECRET": secret} if secret is not None else {})}
+    with pytest.raises(ConfigError, match="^BRIDGE_SECRET must be set"):
+        from_env(env)
 
 
 @pytest.mark.parametrize("env", [{}, {"TELEGRAM_BOT_TOKEN": "  "}])

@@ -24,7 +24,9 @@ def body(**fields) -> bytes:
         body(sender="x" * 500, message="hi"),
         body(sender="a\x00b", message="hi"),
         body(sender="me", message=42),
-        body(sender="me", message="hi", metadata="nope"),
+        body(sender="me", message="hi", metadata={"a": {"b": {"c": {"d": 1}}}}),
+        b'{"sender": "me", "message": "hi", "metadata": ' + b"[" * 900 + b"]" * 900 + b"}",
+        body(sender="me", message="a" * 60_000),
     ],
 )
 def test_bad_requests_are_refused_with_a_reason(raw):
@@ -33,12 +35,16 @@ def test_bad_requests_are_refused_with_a_reason(raw):
 
 
 def test_text_is_cleaned_of_control_characters_and_capped():
-    sender, text, _, _ = parse_request(body(sender="me", message="  what\x00 is\x1b IOP?\u200b  "))
+    sender, text = parse_request(body(sender="me", message="  what\x00 is\x1b IOP?\u200b  "))
     assert text == "what is IOP?"
-    _, long_text, _, _ = parse_request(body(sender="me", message="a" * 10_000))
+    _, long_text = parse_request(body(sender="me", message="a" * 10_000))
     assert len(long_text) == 10_000
-    _, huge_text, _, _ = parse_request(body(sender="me", message="a" * 50_000))
+    _, huge_text = parse_request(body(sender="me", message="a" * 30_000))
     assert len(huge_text) == MAX_MESSAGE_CHARS
+
+
+def test_a_flat_metadata_object_is_accepted_and_not_read():
+    assert parse_request(body(sender="me", message="hi", metadata={"page": "/iop"})) == ("me", "hi")
 
 
 def test_clean_text_keeps_emoji_and_other_scripts():

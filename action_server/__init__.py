@@ -1,0 +1,1 @@
+"""The action server, as `rasa run actions` starts it, obeying only the Rasa server."""

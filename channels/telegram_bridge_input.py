@@ -1,0 +1,44 @@
+"""The Telegram bridge's own way in: the REST channel, behind a shared secret.
+
+Telegram chat ids are small public numbers, so a conversation keyed on one
+must never be reachable from the public webhook (docs/design.md,
+invariant 7). The bridge (telegram_bridge/) is the only client here: it
+sends `Authorization: Bearer <BRIDGE_SECRET>` (compared in constant time) and
+names each chat's conversation by a keyed hash of the chat id
+(`tg-` and 32 hex digits, channels/ownership.py). Messages arriving here are
+stored with input_channel "telegram", set by the server.
+
+Everything else (bounded input, the disclaimer, the per-conversation rate
+limit, errors) is the REST channel's. There is no per-client limit: every
+message comes from the bridge's one address, and Telegram itself limits
+each chat. The endpoint is /webhooks/telegram/webhook; it has nothing to do
+with Rasa's built-in Telegram connector, which this project doesn't use.
+"""
+from __future__ import annotations
+
+from typing import Optional, Text
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from channels import ownership
+from channels.ownership import OwnershipRefused
+from channels.rest_with_disclaimer import DisclaimedRestInput
+
+
+class TelegramBridgeInput(DisclaimedRestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    def authorize(self, request: Request, sender: str) -> None:
+        if not ownership.is_bridge_secret(ownership.bearer_token(request.headers)):
+            raise OwnershipRefused("bridge_only", "This endpoint is for the Telegram bridge only.")
+        if not ownership.TELEGRAM_ID.fullmatch(sender):
+            raise OwnershipRefused("wrong_channel", "Telegram conversations are named by the bridge (tg-...).")
+
+    def client_key(self, request: Request) -> Optional[str]:
+        return None
+
+    def add_routes(self, webhook: Blueprint) -> None:
+        """No conversations are handed out here: the bridge names them."""

@@ -26,6 +26,8 @@ from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app, create_argument_parser
 from sanic import response
 
+from channels.ownership import hide_conversation_ids_in_logs
+
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
 OPEN_PATHS = {"/health"}
 
@@ -61,6 +63,7 @@ def main() -> None:
         logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel, args.logging_config_file
     )
     utils.update_sanic_log_level()
+    hide_conversation_ids_in_logs()
     # Its error handler would echo the whole request body (the conversation)
     # back and into the log; answer errors with a bare 500 instead.
     app = create_app(args.actions, cors_origins=None, auto_reload=False)

@@ -20,7 +20,9 @@ Telegram chat ids are small public numbers. So:
   never the chat id itself. The public endpoint refuses ids of that shape.
 * **Logs** name a conversation by a keyed hash of its id (`conversation_ref`),
   which is stable (one conversation's lines can be followed) but useless to
-  anyone who reads the logs and wants to write to it.
+  anyone who reads the logs and wants to write to it. Lines that other code
+  (Rasa) writes with an id in them are rewritten the same way
+  (`hide_conversation_ids_in_logs`).
 
 The keys come from one server secret: CONVERSATION_SECRET in the
 environment, else `var/conversation.key`, created on first use readable by
@@ -32,6 +34,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -183,3 +186,30 @@ def conversation_ref(sender: Optional[str]) -> str:
     if not sender:
         return "-"
     return "c" + hmac.new(_derived_key("log-reference"), sender.encode(), hashlib.sha256).hexdigest()[:10]
+
+
+# The ids of the shapes this project hands out, wherever they appear in a log line.
+ID_IN_TEXT = re.compile(r"\b(?:web|tg)-[0-9a-f]{32}\b")
+
+
+class ConversationIdsHidden(logging.Filter):
+    """Rewrites conversation ids in any log record into their `conversation_ref`.
+
+    Our own code logs references already; this catches the lines other code
+    writes with an id in them (Rasa's circuit-breaker warning names the
+    sender, for one). Attached to the handlers, so it sees every logger's
+    records.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if ID_IN_TEXT.search(message):
+            record.msg, record.args = ID_IN_TEXT.sub(lambda found: conversation_ref(found.group(0)), message), ()
+        return True
+
+
+def hide_conversation_ids_in_logs() -> None:
+    """Install ConversationIdsHidden on the root logger's handlers (once)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(existing, ConversationIdsHidden) for existing in handler.filters):
+            handler.addFilter(ConversationIdsHidden())

@@ -261,10 +261,6 @@ class DisclaimedRestInput(InputChannel):
         # own per client; beyond it they still get the crisis reply, from here.
         self.crisis_allowance = TokenBuckets(20, 20)
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls()
-
     # What differs between the public webhook and the Telegram bridge's -------
 
     def authorize(self, request: Request, sender: str) -> None:
@@ -282,6 +278,7 @@ class DisclaimedRestInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
         watch_rasa_failures()
+        ownership.hide_conversation_ids_in_logs()  # Rasa has set up its log handlers by now
 
         @webhook.listener("before_server_start")
         async def cap_request_bodies(app, _loop) -> None:

@@ -185,8 +185,9 @@ class Assistant:
                 return error.code, raw
 
     def post_large(self, body: bytes, token: Optional[str] = None) -> int:
-        """The status a body too large to be read gets: the server answers as soon as it sees
-        the Content-Length and may close the connection before the body is sent."""
+        """The status a body too large to be read gets (its JSON must give the reason): the server
+        answers as soon as it sees the Content-Length and may close the connection before the
+        body is sent."""
         connection = http.client.HTTPConnection("127.0.0.1", self.rasa_port, timeout=60)
         try:
             connection.putrequest("POST", "/webhooks/rest/webhook")
@@ -199,7 +200,10 @@ class Assistant:
                 connection.send(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # refused before it was read: the answer is already on its way
-            return connection.getresponse().status
+            reply = connection.getresponse()
+            reason = json.loads(reply.read() or b"{}")
+            assert reply.status != 413 or "size limit" in reason.get("message", ""), reason
+            return reply.status
         finally:
             connection.close()
 

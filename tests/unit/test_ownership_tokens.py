@@ -102,3 +102,21 @@ def test_log_references_are_stable_and_reveal_nothing():
     assert reference == ownership.conversation_ref(sender) and len(reference) == 11
     assert sender[4:14] not in reference and reference != ownership.conversation_ref(sender + "x")
     assert ownership.conversation_ref(None) == "-"
+
+
+def test_ids_in_other_codes_log_lines_become_references():
+    import logging
+
+    sender = ownership.new_conversation_id()
+    telegram = ownership.telegram_conversation_id(ownership.bridge_secret(), 4242)
+    record = logging.LogRecord(
+        "rasa.core.processor", logging.WARNING, __file__, 1,
+        "Circuit breaker tripped for sender '%s' (and %s).", (sender, telegram), None,
+    )
+    assert ownership.ConversationIdsHidden().filter(record)
+    message = record.getMessage()
+    assert sender not in message and telegram not in message
+    assert ownership.conversation_ref(sender) in message and ownership.conversation_ref(telegram) in message
+    plain = logging.LogRecord("x", logging.INFO, __file__, 1, "Callback request %s stored.", ("CB-ABC234",), None)
+    ownership.ConversationIdsHidden().filter(plain)
+    assert plain.getMessage() == "Callback request CB-ABC234 stored."

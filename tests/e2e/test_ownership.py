@@ -377,3 +377,21 @@ def test_a_flood_of_crisis_messages_is_all_answered_but_not_all_read(limited):
     read = sum(1 for kind, _ in events(limited, sender) if kind == "user")
     conversation_burst, _ = parse_limit(DEFAULT_CONVERSATION)
     assert conversation_burst < read < 35, "the allowance is spent: later ones are answered, not stored"
+
+
+def test_the_telegram_bridge_shows_the_slow_down_reply(limited):
+    """The bridge's client (the real one) gets the server's own reply when a chat sends too fast."""
+    from telegram_bridge.rasa_client import RasaClient
+
+    async def chat():
+        client = RasaClient(limited.bridge_webhook, 30, limited.bridge_secret)
+        await client.start()
+        try:
+            sender = conversation_of(limited, random.randint(10**8, 10**10))
+            return [await client.send(sender, f"hello {number}") for number in range(14)]
+        finally:
+            await client.close()
+
+    turns = asyncio.run(chat())
+    assert turns[-1][0]["response"] == "utter_too_fast" and "faster than I can read" in check_turn(turns[-1])
+    assert "faster than I can read" not in check_turn(turns[0])

@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test callbacks bench bench-nlu bench-staff staff-user lock setup system-packages clean help
+.PHONY: run shell train test callbacks erase bench bench-nlu bench-staff staff-user lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -23,6 +23,7 @@ help:
 	@echo "make test       set up, train if needed, run every test"
 	@echo "make train      train a model unless one matches the data"
 	@echo "make callbacks  list the open callback requests"
+	@echo "make erase CONVERSATION=<id> | REFERENCE=CB-... | PHONE=...   erase a person's conversations for good"
 	@echo "make bench      latency, throughput, training, cold start, memory: ours against Rasa's example bot"
 	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline; blind sets through the bot"
 	@echo "make bench-staff  staff app list and search latencies on 100,000 conversations (PostgreSQL)"
@@ -76,6 +77,14 @@ bench: setup
 bench-nlu: setup
 	$(PY) -m benchmarks.nlu
 	@model=$$($(PY) scripts/ensure_model.py) && $(PY) -m benchmarks.blind --model "$$model"
+
+# A person's data, for good: every row of their conversations (found by id,
+# callback reference or phone number), in one transaction; the audit log
+# keeps only that an erase happened (staff_review/erase.py).
+erase: setup
+	@$(PY) -m storage.migrate
+	@$(PY) -m staff_review.erase --by "$${USER:-command line}" \
+	  $(if $(CONVERSATION),--conversation "$(CONVERSATION)",$(if $(REFERENCE),--reference "$(REFERENCE)",$(if $(PHONE),--phone "$(PHONE)",--conversation "")))
 
 # Staff accounts: make staff-user NAME=maria ROLE=admin (asks for the password)
 staff-user: setup

@@ -2,8 +2,9 @@
 
 Three groups, all in the project's database (DATABASE_URL):
 
-* Rasa's `events` (read only: the app never writes to it) and the assistant's
-  `callback_requests` (the app moves a request's status on, nothing else);
+* Rasa's `events` (read only, except that an erase deletes a conversation's
+  rows: staff_review/erase.py) and the assistant's `callback_requests` (the
+  app moves a request's status on, and an erase deletes it);
 * what staff create: users, their login sessions and attempts, the audit log,
   reviews, tags, notes, intent corrections, callback status history;
 * two derived tables, `staff_conversations` and `staff_messages`, which
@@ -27,7 +28,7 @@ from storage.callbacks import callback_requests
 
 metadata = sa.MetaData()
 
-# Rasa's SQL tracker store table, as Rasa 3.6 creates it. Read only.
+# Rasa's SQL tracker store table, as Rasa 3.6 creates it. Read only, but for erasing.
 events = sa.Table(
     "events",
     metadata,

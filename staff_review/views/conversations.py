@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from staff_review import audit, callback_queue, conversations, curation, exports, sync
+from staff_review import audit, callback_queue, conversations, curation, erase, exports, sync
+from staff_review.auth import admin_required
 from staff_review.conversations import FLAGS, Filters
 from staff_review.transcript import load, load_many
 
@@ -124,6 +125,26 @@ def add_note():
     else:
         flash("A note can't be empty.")
     return _back(conversation_id, "#notes")
+
+
+@bp.route("/conversation/erase", methods=["POST"])
+@admin_required
+def erase_conversation():
+    """Admins only, and only with the box ticked: every row of the conversation goes, for good."""
+    conversation_id = _conversation_id()
+    _transcript_or_404(conversation_id)
+    if request.form.get("confirm") != "erase":
+        flash("Tick the box to confirm: erasing can't be undone.")
+        return _back(conversation_id, "#erase")
+    key = str(current_app.config["SECRET_KEY"])
+    try:
+        erase.erase_conversations(
+            [conversation_id], by=g.user.username, via="staff app", remote_addr=request.remote_addr, pseudonym_key=key
+        )
+    except erase.NothingToErase:
+        abort(404)
+    flash(f"Erased conversation {exports.pseudonym(conversation_id, key)}.")
+    return redirect(url_for("conversations.index"))
 
 
 @bp.route("/conversation/corrections", methods=["POST"])

@@ -68,3 +68,30 @@ def test_transcript_on_postgresql(pg_client, conversations):
     client, _ = pg_client
     page = client.get(path_of(conversations.xss)).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and XSS not in page
+
+
+def test_erase_on_postgresql_leaves_no_row(pg_client, conversations):
+    from staff_review import db
+    from staff_review.erase import erase_conversations
+    from storage.callbacks import CallbackRequest, save_request
+
+    client, engine = pg_client
+    url = engine.url.render_as_string(hide_password=False)
+    gone = conversations.misunderstood
+    assert client.get(path_of(gone)).status_code == 200  # indexed, and viewed (an audit row)
+    save_request(CallbackRequest(conversation_id=gone, name="Lou Pg", phone="+16195550177", best_time="Morning",
+                                 consent=True, note=None, triage={}), url)
+    with engine.begin() as connection:
+        connection.execute(db.notes.insert().values(conversation_id=gone, author="pgreviewer", body="called twice",
+                                                    created_at=sa.func.now()))
+    deleted = erase_conversations([gone], by="pgadmin", via="test", pseudonym_key="x", url=url)
+    assert deleted["events"] > 0 and deleted["callback_requests"] == 1 and deleted["staff_notes"] == 1
+    with engine.connect() as connection:
+        for table, column in [(db.events, db.events.c.sender_id), (db.callback_requests, db.callback_requests.c.conversation_id),
+                              (db.notes, db.notes.c.conversation_id), (db.conversations, db.conversations.c.conversation_id),
+                              (db.messages, db.messages.c.conversation_id), (db.audit_log, db.audit_log.c.conversation_id)]:
+            assert connection.execute(sa.select(sa.func.count()).select_from(table).where(column == gone)).scalar() == 0
+        erased = connection.execute(sa.select(db.audit_log.c.action).where(db.audit_log.c.username == "pgadmin")).scalars()
+        assert list(erased) == ["erase"]
+    assert client.get(path_of(gone)).status_code == 404
+    assert client.get(path_of(conversations.plain)).status_code == 200, "nobody else's data"

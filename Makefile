@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test callbacks erase bench bench-nlu bench-staff staff-user lock setup system-packages clean help
+.PHONY: run shell train test callbacks erase purge bench bench-nlu bench-staff staff-user lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
@@ -24,6 +24,7 @@ help:
 	@echo "make train      train a model unless one matches the data"
 	@echo "make callbacks  list the open callback requests"
 	@echo "make erase CONVERSATION=<id> | REFERENCE=CB-... | PHONE=...   erase a person's conversations for good"
+	@echo "make purge      delete what is past its retention period (make run does it daily)"
 	@echo "make bench      latency, throughput, training, cold start, memory: ours against Rasa's example bot"
 	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline; blind sets through the bot"
 	@echo "make bench-staff  staff app list and search latencies on 100,000 conversations (PostgreSQL)"
@@ -85,6 +86,13 @@ erase: setup
 	@$(PY) -m storage.migrate
 	@$(PY) -m staff_review.erase --by "$${USER:-command line}" \
 	  $(if $(CONVERSATION),--conversation "$(CONVERSATION)",$(if $(REFERENCE),--reference "$(REFERENCE)",$(if $(PHONE),--phone "$(PHONE)",--conversation "")))
+
+# What is past its retention period: RETAIN_CONVERSATIONS_DAYS (365),
+# RETAIN_CLOSED_CALLBACKS_DAYS (365), RETAIN_AUDIT_DAYS (2190); see
+# staff_review/retention.py. `make run` also does it at start and daily.
+purge: setup
+	@$(PY) -m storage.migrate
+	@$(PY) -m staff_review.retention
 
 # Staff accounts: make staff-user NAME=maria ROLE=admin (asks for the password)
 staff-user: setup

@@ -66,6 +66,22 @@ def server_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     }
 
 
+def private_files() -> None:
+    """Everything the servers write is readable by this user only: 0600 files in 0700 directories.
+
+    The database, the Telegram bridge's state, the secret keys and the logs
+    under var/ hold health information or the keys to it. A umask of 077,
+    inherited by every server started from here, makes new files private;
+    what var/ already holds is made private too.
+    """
+    os.umask(0o077)
+    var = ROOT / "var"
+    var.mkdir(mode=0o700, exist_ok=True)
+    for path in [var, *var.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -115,18 +131,20 @@ def widget_origins(site_port: str) -> List[str]:
 
 
 def start_web_apps(env: Dict[str, str], site_port: str, staff_port: str, public_url: str) -> List[subprocess.Popen]:
-    """The demo website with the chat widget, and the staff review app."""
+    """The demo website with the chat widget, the staff review app, and the daily retention purge."""
     site = start(
         [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url], env
     )
     staff = start([str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env)
+    # Deletes what is past its retention period, now and then daily (staff_review/retention.py).
+    retention = start([str(BIN / "python"), "-m", "staff_review.retention", "--daily"], env)
     try:
         wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
         wait_until_up(f"http://127.0.0.1:{staff_port}/login", staff, 60)
     except BaseException:
-        stop([site, staff])
+        stop([site, staff, retention])
         raise
-    return [site, staff]
+    return [site, staff, retention]
 
 
 def start_telegram_bridge(env: Dict[str, str], rasa_port: str) -> Optional[subprocess.Popen]:
@@ -159,7 +177,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     staff_port = os.environ.get("STAFF_PORT", "8001")
     public_url = os.environ.get("ASSISTANT_PUBLIC_URL", f"http://localhost:{rasa_port}")
     env = server_env()
-    (ROOT / "var").mkdir(exist_ok=True)
+    private_files()
     # In a terminal chat the servers' logs would bury the conversation.
     logs = {name: ROOT / "var" / f"{name}.log" if args.chat else None for name in ("actions", "rasa")}
     if args.chat:

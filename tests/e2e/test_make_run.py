@@ -4,6 +4,7 @@ import asyncio
 import os
 import secrets
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -72,8 +73,10 @@ async def test_make_run_starts_every_server_and_sigterm_stops_them(tmp_path, tel
         else:
             assert "Telegram bot not started: set TELEGRAM_BOT_TOKEN" in text
         children = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
-        # serve.py, the action server, Rasa, the website, the staff app (and the bridge)
-        assert len(children) >= (6 if api else 5)
+        # serve.py, the action server, Rasa, the website, the staff app, the retention job (and the bridge)
+        assert len(children) >= (7 if api else 6)
+        # The database holds health information: readable by this user only.
+        assert stat.S_IMODE((tmp_path / "iop.db").stat().st_mode) == 0o600
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=60) == 0

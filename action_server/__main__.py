@@ -25,6 +25,7 @@ from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
 from rasa_sdk.endpoint import create_app, create_argument_parser
 from sanic import response
+from sanic.exceptions import SanicException
 
 from channels.ownership import hide_conversation_ids_in_logs
 
@@ -48,8 +49,8 @@ def require_token(app, token: str) -> None:
     async def only_the_rasa_server(request):
         if request.path in OPEN_PATHS:
             return None
-        given = (request.headers.get("authorization") or "").encode()
-        if not hmac.compare_digest(given, expected):
+        given = request.headers.get("authorization") or ""
+        if not given.isascii() or not hmac.compare_digest(given.encode(), expected):
             logger.warning("Refused a call to %s without the action server token.", request.path)
             return response.json({"error": "This server answers the Rasa server only."}, status=403)
         return None
@@ -70,6 +71,8 @@ def main() -> None:
 
     @app.exception(Exception)
     async def on_error(request, exception):
+        if isinstance(exception, SanicException):  # a wrong method, a missing route: the client's mistake
+            return response.json({"error": str(exception)}, status=exception.status_code)
         logger.error("An action failed: %s.", type(exception).__name__)
         return response.json({"error": "The action failed."}, status=500)
 

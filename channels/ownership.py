@@ -126,9 +126,14 @@ def issue_token(sender: str, secret: Optional[bytes] = None) -> str:
 
 
 def bearer_token(headers: Mapping[str, str]) -> Optional[str]:
+    """The token of an `Authorization: Bearer <token>` header. A header with bytes outside
+    printable ASCII (no token has any) counts as a wrong token, not as an error."""
     value = headers.get("authorization") or ""
     scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    token = token.strip()
+    return token if token.isascii() and token.isprintable() else "invalid"
 
 
 def check_token(token: Optional[str], sender: str, max_age: Optional[int] = None) -> None:

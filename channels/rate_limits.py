@@ -12,10 +12,15 @@ Kept in this process's memory: right for the single Rasa process of
 cluster's work. The well-known `limits` package would do this, but every
 release of it needs packaging>=21 and Rasa 3.6 pins packaging below 21.
 
+A long message costs more than a short one (`message_cost`): reading
+20,000 characters takes the NLU pipeline up to 0.7 s, a short message a few
+milliseconds, so a client sending long messages is slowed down sooner.
+
 Limits come from the environment, "burst/per_minute":
-RATE_LIMIT_CONVERSATION (10/30: ten in a row, then one every two seconds) and
-RATE_LIMIT_CLIENT (60/600 per client address, which may be a whole clinic
-or family behind one router).
+RATE_LIMIT_CONVERSATION (10/30: ten short messages in a row, then one every
+two seconds) and RATE_LIMIT_CLIENT (40/240 per client address: a whole
+clinic or family may be behind one router, and people type one message in
+several seconds each).
 """
 from __future__ import annotations
 
@@ -25,11 +30,19 @@ from collections import OrderedDict
 from typing import Callable, Optional, Tuple
 
 DEFAULT_CONVERSATION = "10/30"
-DEFAULT_CLIENT = "60/600"
+DEFAULT_CLIENT = "40/240"
+# Each this many characters of a message cost one more message (at most 9:
+# less than the smallest burst, so any message can get through eventually).
+CHARACTERS_PER_MESSAGE = 2500
 # Buckets kept at most; the least recently used go first. A full bucket that
 # is forgotten is the same as a new one, so forgetting never lets a flood in
 # that a remembered bucket would refuse for long.
 MAX_KEYS = 50_000
+
+
+def message_cost(text: str) -> int:
+    """What a message costs in a bucket: 1, and 1 more for each 2,500 characters."""
+    return 1 + len(text) // CHARACTERS_PER_MESSAGE
 
 
 def parse_limit(text: str) -> Tuple[float, float]:
@@ -52,15 +65,16 @@ class TokenBuckets:
     def from_env(cls, name: str, default: str) -> "TokenBuckets":
         return cls(*parse_limit(os.environ.get(name) or default))
 
-    def take(self, key: str) -> Optional[float]:
-        """Spend one message for `key`: None if allowed, else the seconds until one is."""
+    def take(self, key: str, cost: float = 1) -> Optional[float]:
+        """Spend `cost` messages for `key`: None if allowed, else the seconds until it would be."""
+        cost = min(cost, self.burst)
         now = self.clock()
         tokens, then = self._buckets.pop(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - then) * self.per_second)
-        allowed = tokens >= 1
+        allowed = tokens >= cost
         if allowed:
-            tokens -= 1
+            tokens -= cost
         self._buckets[key] = (tokens, now)
         while len(self._buckets) > MAX_KEYS:
             self._buckets.popitem(last=False)
-        return None if allowed else (1 - tokens) / self.per_second
+        return None if allowed else (cost - tokens) / self.per_second

@@ -29,6 +29,9 @@ Rasa's own RestInput, changed at the one place a whole bot turn is known:
   leave it out, and it is added once per turn rather than under every bubble.
   That message also carries the disclaimer in a `disclaimer` field, so a rich
   client (the website widget) can show it as small print.
+* **Erasing.** When the person has confirmed "delete my conversation"
+  (utter_conversation_deleted, whose payload says so), every row of the
+  conversation is erased before the reply leaves (staff_review/erase.py).
 * **Errors.** An error inside Rasa, or a custom action that fails (the action
   server is down, say: Rasa would then answer with a misleading "I didn't
   understand"), becomes an apology with the centre's phone number and the
@@ -40,12 +43,14 @@ webhook stays at /webhooks/rest/webhook.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 import unicodedata
 from asyncio import CancelledError
 from contextvars import ContextVar
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.nlg.interpolator import interpolate_text
@@ -56,20 +61,25 @@ from sanic.response import HTTPResponse
 import knowledge
 from channels import ownership
 from channels.ownership import OwnershipRefused, conversation_ref
-from channels.rate_limits import DEFAULT_CLIENT, DEFAULT_CONVERSATION, TokenBuckets
+from channels.rate_limits import DEFAULT_CLIENT, DEFAULT_CONVERSATION, TokenBuckets, message_cost
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
+# Over the rate limit, a message is read for a crisis up to this many
+# characters from its beginning and as many from its end.
+OVER_LIMIT_GLIMPSE = 1000
+# The custom payload of utter_conversation_deleted: erase this conversation.
+DELETED = "conversation_deleted"
 # The whole request body: 20,000 characters of ordinary text fit, with room
 # for the JSON around them; a bigger body is refused (413) before it is read.
 MAX_BODY_BYTES = 48 * 1024
 # {"sender": ..., "message": ...} is one level; a little room for clients
 # that send a flat `metadata` object (ignored).
 MAX_JSON_DEPTH = 4
-# Longer messages are cut here before NLU. 10,000 characters parse in under
-# 0.1 s, so pasted letters are read whole (a crisis at the end is still seen);
-# only documents beyond this are cut, to keep one request from hogging a worker.
+# Longer messages are cut here before NLU. Pasted letters are read whole (a
+# crisis at the end is still seen): 20,000 characters parse in 0.3-0.7 s, and
+# cost more of the rate limit for it (channels/rate_limits.py).
 MAX_MESSAGE_CHARS = 20_000
 
 
@@ -137,6 +147,39 @@ def parse_request(body: bytes) -> Tuple[str, str]:
     if not isinstance(message, str):
         raise BadRequest("`message` must be a string.")
     return sender, clean_text(message)[:MAX_MESSAGE_CHARS]
+
+
+# A button's payload: "/intent" or "/intent{"entity": "value"}".
+PAYLOAD = re.compile(r"/(?P<intent>\w{1,64})(?P<entities>\{.{0,500}\})?", re.DOTALL)
+# Entity values in our buttons' payloads are ids (a level of care, a form field).
+PAYLOAD_VALUE = re.compile(r"[a-z0-9_]{1,64}")
+
+
+def words_unless_payload(text: str, intents: Iterable[str], entities: Iterable[str]) -> str:
+    """Text as Rasa should read it: a payload only if it is one our buttons could send.
+
+    Rasa takes any message starting with "/" as an intent payload, skipping
+    the NLU pipeline, so "/greet@1 I want to kill myself" would never reach
+    the crisis net (and Rasa would log the malformed line, text and all). So
+    a payload must name a domain intent, with at most a flat object of domain
+    entities whose values are ids; anything else loses its leading slashes
+    and is read as words.
+    """
+    if not text.startswith("/"):
+        return text
+    found = PAYLOAD.fullmatch(text)
+    if found and found["intent"] in intents:
+        if not found["entities"]:
+            return text
+        try:
+            given = json.loads(found["entities"])
+        except ValueError:
+            given = None
+        if isinstance(given, dict) and all(
+            key in entities and isinstance(value, str) and PAYLOAD_VALUE.fullmatch(value) for key, value in given.items()
+        ):
+            return text
+    return text.lstrip("/").strip()
 
 
 def bot_message(recipient_id: str, text: str) -> Dict[str, Any]:
@@ -344,22 +387,47 @@ class DisclaimedRestInput(InputChannel):
             self.authorize(request, sender)
         except OwnershipRefused as refused:
             return refusal(403, str(refused), refused.code)
+        domain = request.app.ctx.agent.domain
+        text = words_unless_payload(text, domain.intents, domain.entities)
         if not text:
             return response.json(finish_turn([bot_message(sender, empty_message_reply())], sender))
         limited = await self.over_the_limit(request, sender, text)
         if limited:
             return limited
-        return response.json(await self.run_turn(on_new_message, sender, text))
+        turn = await self.run_turn(on_new_message, sender, text)
+        if any((message.get("custom") or {}).get(DELETED) for message in turn):
+            turn = await self.erase(request, sender, turn)
+        return response.json(turn)
+
+    async def erase(self, request: Request, sender: str, turn: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """The person confirmed "delete my conversation": every row goes, now that the turn is saved.
+
+        Erased before the reply leaves, so "deleted" is only said when it is
+        true; if the database refuses, the reply says so instead.
+        """
+        from staff_review.erase import erase_conversations  # the one place that knows every table
+
+        try:
+            await asyncio.to_thread(erase_conversations, [sender], by="the person", via="asked the assistant")
+        except Exception as problem:
+            logger.error("Could not erase (conversation %s): %s.", conversation_ref(sender), type(problem).__name__)
+            return finish_turn([{"recipient_id": sender, **domain_reply(request, "utter_conversation_not_deleted")}], sender)
+        logger.info("Erased at the person's request (conversation %s).", conversation_ref(sender))
+        return turn
 
     async def over_the_limit(self, request: Request, sender: str, text: str) -> Optional[HTTPResponse]:
         """None if the message may be read now; otherwise the reply to give instead."""
         client = self.client_key(request)
-        waits = [self.conversation_limits.take(sender), self.client_limits.take(client) if client else None]
+        cost = message_cost(text)
+        waits = [self.conversation_limits.take(sender, cost), self.client_limits.take(client, cost) if client else None]
         waits = [wait for wait in waits if wait is not None]
         if not waits:
             return None
-        # Reading the message costs one NLU parse: nothing is stored.
-        parsed = await request.app.ctx.agent.parse_message(text)
+        # Is it a crisis? One NLU parse, nothing stored. Of a long message,
+        # the beginning and the end only: reading all of it would cost what
+        # the limit is there to refuse.
+        glimpse = text if len(text) <= 2 * OVER_LIMIT_GLIMPSE else f"{text[:OVER_LIMIT_GLIMPSE]} … {text[-OVER_LIMIT_GLIMPSE:]}"
+        parsed = await request.app.ctx.agent.parse_message(glimpse)
         if (parsed.get("intent") or {}).get("name") != "crisis":
             logger.info("Over the rate limit (conversation %s).", conversation_ref(sender))
             turn = finish_turn([{"recipient_id": sender, **domain_reply(request, "utter_too_fast")}], sender)

@@ -391,11 +391,18 @@
   }
 
   // An expired token is exchanged for a fresh one; the conversation goes on.
+  // Past the renewal window (a week) the server says no: start a new one.
   function renewToken() {
-    return postJson(SETTINGS.conversations, { sender: state.sender }, state.token).then(keepConversation);
+    return postJson(SETTINGS.conversations, { sender: state.sender }, state.token).then(function (reply) {
+      return reply.status === 403 ? newConversation() : keepConversation(reply);
+    });
   }
 
   function TooFast(messages) { this.messages = messages; }
+
+  function wasDeleted(messages) {
+    return Array.isArray(messages) && messages.some(function (m) { return m.custom && m.custom.conversation_deleted; });
+  }
 
   function postToAssistant(message, retried) {
     var ready = state.token ? Promise.resolve() : newConversation();
@@ -427,6 +434,15 @@
     }
     return postToAssistant(payload).then(function (messages) {
       entry.status = "sent";
+      if (wasDeleted(messages)) {
+        // The person asked for the conversation to be deleted and the server
+        // erased it: forget it here too (transcript, id and token), keeping
+        // only the reply that says so.
+        var open = state.open;
+        state = freshState();
+        state.open = open;
+        state.entries.push({ kind: "opening" });
+      }
       showTurn(messages);
     }, function (problem) {
       // Sent too fast: the message wasn't read. It can be sent again, and

@@ -46,7 +46,11 @@ class Conversation:
                 return problem.get("messages", [])
             if error.code != 403 or problem.get("code") != "token_expired":
                 raise
-        self._take(self._post("/conversations", {"sender": self.sender}, self.token))
+        try:
+            self._take(self._post("/conversations", {"sender": self.sender}, self.token))
+        except urllib.error.HTTPError:  # past the renewal window: a new conversation
+            self._take(self._post("/conversations", {}))
+            body["sender"] = self.sender
         return self._post("/webhook", body, self.token)
 
 

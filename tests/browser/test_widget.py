@@ -166,6 +166,22 @@ def test_a_token_the_server_no_longer_accepts_starts_a_new_conversation(page, si
     assert sender_id(page) != first, "a new conversation, since the old one can't be proven ours"
 
 
+def test_a_deleted_conversation_is_gone_from_the_page_and_the_server(page, site, assistant):
+    open_widget(page, site)
+    ask(page, "my daughter has been using pills, what is residential treatment?")
+    sender = sender_id(page)
+    assert "can't be undone" in ask(page, "please delete this conversation")
+    last_turn(page).get_by_role("button", name="Yes, delete it").click()
+    expect(last_turn(page)).to_contain_text("has been deleted")
+    expect(log(page)).not_to_contain_text("my daughter")
+    expect(log(page).locator(".iop-turn")).to_have_count(2)  # the opening message, and the reply
+    assert saved_state(page)["sender"] is None, "the widget forgot the conversation too"
+    page.reload()
+    expect(log(page)).not_to_contain_text("my daughter")
+    with sqlite3.connect(assistant.database_url.replace("sqlite:///", "")) as db:
+        assert db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0] == 0
+
+
 def test_html_from_the_visitor_is_shown_as_text(page, site):
     open_widget(page, site)
     attack = "<img src=x onerror=alert(1)>"

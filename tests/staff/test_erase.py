@@ -95,7 +95,7 @@ def erase_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("found_by", ["phone", "reference", "conversation"])
 def test_the_command_line_finds_and_erases_a_persons_conversations(assistant, found_by):
     phone = f"(858) 555-01{uuid.uuid4().int % 90 + 10}"
-    first, second = with_callback(assistant, "Kim Delete", phone), with_callback(assistant, "Kim Delete", phone)
+    first, second = with_callback(assistant, "Kim Dalton", phone), with_callback(assistant, "Kim Dalton", phone)
     bystander = with_callback(assistant, "Pat Keep", "(858) 555-0100")
     by = {
         "phone": ["--phone", phone.replace("(", "").replace(") ", ".").replace("-", ".")],  # another way to write it

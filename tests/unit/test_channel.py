@@ -4,7 +4,9 @@ import json
 import pytest
 
 import knowledge
-from channels.rest_with_disclaimer import MAX_MESSAGE_CHARS, BadRequest, clean_text, finish_turn, parse_request
+from channels.rest_with_disclaimer import (
+    MAX_MESSAGE_CHARS, BadRequest, clean_text, finish_turn, parse_request, words_unless_payload,
+)
 
 DISCLAIMER = knowledge.disclaimer()
 
@@ -76,3 +78,26 @@ def test_an_empty_turn_becomes_an_apology_with_the_phone_number():
     turn = finish_turn([], "me")
     assert knowledge.clinic().phone in turn[0]["text"]
     assert turn[0]["text"].endswith(DISCLAIMER)
+
+
+INTENTS, ENTITIES = ["affirm", "ask_level_info", "greet"], ["level_of_care"]
+
+
+@pytest.mark.parametrize("text", [
+    "/affirm", "/greet", '/ask_level_info{"level_of_care": "partial_hospitalization"}',
+])
+def test_our_buttons_payloads_pass(text):
+    assert words_unless_payload(text, INTENTS, ENTITIES) == text
+
+
+@pytest.mark.parametrize("text, words", [
+    ("/greet@1 I want to kill myself", "greet@1 I want to kill myself"),
+    ('/affirm{"level_of_care": "I want to kill myself"}', 'affirm{"level_of_care": "I want to kill myself"}'),
+    ('/greet{"x": "web-0123"}', 'greet{"x": "web-0123"}'),
+    ("/no_such_intent", "no_such_intent"),
+    ("// i want to die", "i want to die"),
+    ("/", ""),
+    ("what is IOP?", "what is IOP?"),
+])
+def test_anything_else_starting_with_a_slash_is_read_as_words(text, words):
+    assert words_unless_payload(text, INTENTS, ENTITIES) == words

@@ -120,3 +120,11 @@ def test_ids_in_other_codes_log_lines_become_references():
     plain = logging.LogRecord("x", logging.INFO, __file__, 1, "Callback request %s stored.", ("CB-ABC234",), None)
     ownership.ConversationIdsHidden().filter(plain)
     assert plain.getMessage() == "Callback request CB-ABC234 stored."
+
+
+def test_a_header_that_is_not_ascii_is_a_wrong_token_not_an_error():
+    sender = ownership.new_conversation_id()
+    token = ownership.bearer_token({"authorization": "Bearer \xff" + ownership.issue_token(sender)})
+    assert refusal(token, sender) == "token_invalid"
+    assert not ownership.is_bridge_secret(ownership.bearer_token({"authorization": "Bearer \udcff"}))
+    assert ownership.bearer_token({"authorization": "Basic abc"}) is None

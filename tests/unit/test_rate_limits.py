@@ -52,3 +52,14 @@ def test_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_CONVERSATION", "5/120")
     buckets = TokenBuckets.from_env("RATE_LIMIT_CONVERSATION", "10/30")
     assert (buckets.burst, buckets.per_second) == (5, 2)
+
+
+def test_long_messages_cost_more_and_never_more_than_the_burst():
+    from channels.rate_limits import message_cost
+
+    assert (message_cost("hi"), message_cost("a" * 2499), message_cost("a" * 2500), message_cost("a" * 20_000)) == (1, 1, 2, 9)
+    clock = Clock()
+    buckets = TokenBuckets(10, 30, clock)
+    assert buckets.take("a", message_cost("a" * 20_000)) is None
+    assert buckets.take("a", 9) == pytest.approx(16.0), "eight more tokens, at one every two seconds"
+    assert buckets.take("b", 50) is None, "a cost above the burst is charged as the burst"

@@ -51,6 +51,9 @@
       // between pages, and is gone when the tab closes, which matters on a
       // shared family computer. "local" keeps it across tabs and restarts.
       storage: data.storage === "local" ? "local" : "session",
+      // With "local", how long a conversation is kept in the browser after
+      // its last message (days; 7 by default).
+      keepDays: Math.max(1, Math.min(365, parseInt(data.keepDays, 10) || 7)),
     };
   }
 
@@ -89,14 +92,46 @@
       // continued: the server would refuse it.
       var started = typeof saved.sender === "string" && typeof saved.token === "string";
       var notYet = saved.sender === null && saved.token === null;
+      var expired = SETTINGS.storage === "local" && !(Date.now() - saved.savedAt < SETTINGS.keepDays * 86400000);
+      if (expired) {
+        store.removeItem(STORAGE_KEY);
+        return freshState();
+      }
       if ((started || notYet) && Array.isArray(saved.entries)) return saved;
     } catch (corrupt) { /* start again below */ }
     return freshState();
   }
 
+  // What the visitor typed into a form (their name, phone number, triage
+  // answers) and the summary that repeats it stay in this page's memory only:
+  // browser storage outlives the page, and a shared family computer keeps it.
+  // After a reload those bubbles say the answer was not kept.
+  var FORM_QUESTION = /^utter_ask_(callback|triage)_/;
+  var PRIVATE_REPLIES = ["utter_callback_summary"];
+
+  function asksFormQuestion(entry) {
+    return entry && entry.kind === "bot" && entry.messages.some(function (m) { return FORM_QUESTION.test(m.response || ""); });
+  }
+
+  function forStorage(entry) {
+    if (entry.kind === "user" && entry.formAnswer) {
+      return { kind: "user", text: "", hidden: true, status: entry.status === "sending" ? "failed" : entry.status };
+    }
+    if (entry.kind === "bot" && entry.messages.some(function (m) { return PRIVATE_REPLIES.indexOf(m.response) >= 0; })) {
+      return { kind: "bot", hidden: true, messages: [], disclaimer: entry.disclaimer, chosen: entry.chosen };
+    }
+    return entry;
+  }
+
   function saveState() {
     if (!store) return;
-    try { store.setItem(STORAGE_KEY, JSON.stringify(state)); } catch (full) { /* keep going in memory */ }
+    var last = state.entries[state.entries.length - 1];
+    var kept = {
+      sender: state.sender, token: state.token, open: state.open, savedAt: Date.now(),
+      draft: asksFormQuestion(last) ? "" : state.draft,  // half-typed answers stay in memory too
+      entries: state.entries.map(forStorage),
+    };
+    try { store.setItem(STORAGE_KEY, JSON.stringify(kept)); } catch (full) { /* keep going in memory */ }
   }
 
   // An entry is one thing in the transcript:
@@ -229,6 +264,9 @@
   function renderBotEntry(entry) {
     var crisis = entry.messages.filter(function (m) { return m.custom && m.custom.crisis === true; })[0];
     var nodes = crisis ? [renderCrisis(entry, crisis.custom.resources)] : [];
+    if (entry.hidden) {
+      nodes.push(el("div", { className: "iop-bubble iop-bot" }, [el("em", { text: "(the summary of your answers isn't kept in this browser)" })]));
+    }
     entry.messages.forEach(function (message) {
       var text = withoutDisclaimer(message, entry.disclaimer);
       if (!crisis && (text || message.image)) {
@@ -295,8 +333,11 @@
     });
   }
 
+  var NOT_KEPT = "(your answer isn't kept in this browser)";
+
   function renderUserEntry(entry, index) {
-    var children = [el("span", { className: "iop-visually-hidden", text: "You: " }), document.createTextNode(entry.text)];
+    var shown = entry.hidden ? el("em", { text: NOT_KEPT }) : document.createTextNode(entry.text);
+    var children = [el("span", { className: "iop-visually-hidden", text: "You: " }), shown];
     var bubble = el("div", { className: "iop-bubble iop-user" + (entry.status === "failed" ? " iop-failed" : "") }, children);
     if (entry.status !== "failed") return bubble;
     return el("div", { className: "iop-turn" }, [bubble, renderOffline(index)]);
@@ -459,6 +500,7 @@
   // Messages go out one at a time, in order: a reply belongs to its message.
   function send(payload, shownText) {
     var entry = { kind: "user", text: shownText || payload, payload: payload, status: "sending" };
+    if (asksFormQuestion(state.entries[state.entries.length - 1])) entry.formAnswer = true;
     state.entries.push(entry);
     queue = queue.then(function () { return deliver(entry, payload); });
     return queue;
@@ -466,7 +508,7 @@
 
   function retry(index) {
     var entry = state.entries[index];
-    if (!entry || entry.status !== "failed") return;
+    if (!entry || entry.status !== "failed" || entry.hidden) return;  // a hidden answer can't be resent: type it again
     queue = queue.then(function () { return deliver(entry, entry.payload || entry.text); });
   }
 

@@ -29,7 +29,8 @@ from staff_review import redact as redaction
 from staff_review.transcript import Transcript
 
 FIELDS = ["conversation_id", "session", "time", "speaker", "text", "intent", "confidence"]
-MAX_CONVERSATIONS = 5000
+MAX_CONVERSATIONS = 5000  # a redacted export
+MAX_FULL_CONVERSATIONS = 200  # a full one (an admin's, with a reason): a case, not a copy of the database
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -7,6 +7,8 @@ still open (a crisis transcript must not be hidden by an odd id).
 """
 from __future__ import annotations
 
+from typing import Tuple
+
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from staff_review import audit, callback_queue, conversations, curation, erase, exports, sync
@@ -169,7 +171,24 @@ def correct():
     return _back(conversation_id, f"#m{event_id}")
 
 
-def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str) -> Response:
+def _export_kind() -> Tuple[bool, str]:
+    """(redact, reason) for this export request, or abort.
+
+    Reviewers get redacted exports only. A full export (names, numbers, what
+    was said, real ids) is an admin's, with a stated reason that the audit
+    log keeps.
+    """
+    if request.args.get("redact") == "1":
+        return True, ""
+    if g.user.role != "admin":
+        abort(403, "Full exports are for admins. Export it redacted instead.")
+    reason = " ".join(request.args.get("reason", "").split())[:200]
+    if not reason:
+        abort(400, "A full export needs a reason (for the audit log): add one and export again.")
+    return False, reason
+
+
+def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str, reason: str = "") -> Response:
     if fmt not in ("csv", "json"):
         abort(400)
     transcripts = load_many(conversation_ids)
@@ -179,9 +198,16 @@ def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str
         if conversation_id in transcripts:
             names = [r.name for r in callback_queue.requests(conversation_id=conversation_id)] if redact else []
             rows.extend(exports.rows(transcripts[conversation_id], names, redact, pseudonym_key=key))
-    audit.record_many(f"export_{fmt}", [cid for cid in conversation_ids if cid in transcripts],
-                      f"{'redacted' if redact else 'full'}; {detail}")
     body = exports.to_csv(rows) if fmt == "csv" else exports.to_json(rows, redact)
+    exported = [cid for cid in conversation_ids if cid in transcripts]
+    if redact:
+        audit.record_many(f"export_{fmt}", exported, f"redacted; {detail}")
+    else:
+        # Once per export, with what left and why.
+        audit.record(
+            f"export_{fmt}", exported[0] if len(exported) == 1 else None,
+            f"full; {len(exported)} conversation(s), {len(body.encode())} bytes; {detail}; reason: {reason}",
+        )
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     suffix = "-redacted" if redact else ""
     return Response(body, mimetype=mimetype,
@@ -192,17 +218,18 @@ def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str
 def export_one():
     conversation_id = _conversation_id()
     _transcript_or_404(conversation_id)
-    return _export([conversation_id], request.args.get("format", "csv"), request.args.get("redact") == "1",
-                   "conversation", "one conversation")
+    redact, reason = _export_kind()
+    return _export([conversation_id], request.args.get("format", "csv"), redact, "conversation", "one conversation", reason)
 
 
 @bp.route("/export")
 def export_filtered():
+    redact, reason = _export_kind()
     sync.sync()
     filters = Filters.from_args(request.args)
-    ids = conversations.ids_for_export(filters, exports.MAX_CONVERSATIONS + 1)
-    if len(ids) > exports.MAX_CONVERSATIONS:
-        flash(f"More than {exports.MAX_CONVERSATIONS} conversations match: narrow the filters to export them.")
+    cap = exports.MAX_CONVERSATIONS if redact else exports.MAX_FULL_CONVERSATIONS
+    ids = conversations.ids_for_export(filters, cap + 1)
+    if len(ids) > cap:
+        flash(f"More than {cap} conversations match: narrow the filters to export them.")
         return redirect(url_for("conversations.index", **filters.args()))
-    return _export(ids, request.args.get("format", "csv"), request.args.get("redact") == "1",
-                   "conversations", f"filters: {filters.describe()}")
+    return _export(ids, request.args.get("format", "csv"), redact, "conversations", f"filters: {filters.describe()}", reason)

@@ -182,6 +182,48 @@ def test_a_deleted_conversation_is_gone_from_the_page_and_the_server(page, site,
         assert db.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0] == 0
 
 
+def test_form_answers_are_not_kept_in_browser_storage(page, site):
+    open_widget(page, site)
+    assert "What name" in ask(page, "can someone from your team call me?")
+    assert "phone number" in ask(page, "Dana Whitfield")
+    assert "best time" in ask(page, "(619) 555-0142")
+    stored = page.evaluate("() => JSON.stringify(sessionStorage)")
+    assert "Dana" not in stored and "555-0142" not in stored and "can someone from your team" in stored
+    page.reload()
+    expect(log(page)).not_to_contain_text("Dana Whitfield")
+    expect(log(page)).to_contain_text("your answer isn't kept in this browser")
+    expect(log(page)).to_contain_text("can someone from your team call me?")
+
+
+# As a site would embed it: data-storage="local" data-keep-days="1" on the
+# script tag (set here on the demo website's tag before the deferred script runs).
+LOCAL_STORAGE_EMBED = """
+new MutationObserver((changes, observer) => {
+  const tag = document.querySelector('script[src$="iop-chat.js"]');
+  if (tag) { tag.dataset.storage = 'local'; tag.dataset.keepDays = '1'; observer.disconnect(); }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_local_storage_expires_after_the_configured_days(page, site):
+    page.add_init_script(LOCAL_STORAGE_EMBED)
+    open_widget(page, site)
+    ask(page, "what is residential treatment?")
+    page.reload()
+    expect(log(page)).to_contain_text("residential treatment?")  # kept, in localStorage
+    assert page.evaluate("() => Object.keys(localStorage).some(k => k.startsWith('iop-chat:v1:'))")
+    page.evaluate("""() => {
+        const key = Object.keys(localStorage).find(k => k.startsWith('iop-chat:v1:'));
+        const state = JSON.parse(localStorage.getItem(key));
+        state.savedAt = Date.now() - 2 * 86400000;  // its last message, two days ago
+        localStorage.setItem(key, JSON.stringify(state));
+    }""")
+    page.reload()
+    launcher(page).click()
+    expect(log(page).locator(".iop-turn")).to_have_count(1)  # the opening message only
+    expect(log(page)).not_to_contain_text("residential treatment?")
+
+
 def test_html_from_the_visitor_is_shown_as_text(page, site):
     open_widget(page, site)
     attack = "<img src=x onerror=alert(1)>"

@@ -11,11 +11,13 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from html import unescape
 
 import yaml
 
+from staff_review import exports
 from staff_review.exports import pseudonym
 from tests.servers import ROOT
 from tests.staff.conftest import EMAIL, MISUNDERSTOOD, NAME, PHONE, XSS, path_of, sqlite_file
@@ -85,7 +87,7 @@ def test_odd_conversation_ids_open(staff_app, assistant):
         assert transcript.status_code == 200, sender
         assert "I want to kill myself" in transcript.text and "crisis lexicon" in transcript.text
         assert "Reviewed by reviewer" in mark_reviewed(client, sender).text
-        assert client.get(path_of(sender, "export"), params={"format": "csv"}).status_code == 200
+        assert client.get(path_of(sender, "export"), params={"format": "csv", "redact": "1"}).status_code == 200
 
 
 def test_filters(staff_app, conversations, assistant):
@@ -183,9 +185,9 @@ def _export(client, path, **params):
 
 
 def test_exports_and_redaction(staff_app, conversations):
-    client = staff_app.login("reviewer")
+    client, admin = staff_app.login("reviewer"), staff_app.login("admin")
     path = path_of(conversations.callback, "export")
-    full = _export(client, path, format="csv").text
+    full = _export(admin, path, format="csv", reason="records request").text
     assert NAME in full and "(619) 555-0123" in full and EMAIL in full
     for fmt in ("csv", "json"):
         redacted = _export(client, path, format=fmt, redact="1").text
@@ -201,7 +203,7 @@ def test_exports_and_redaction(staff_app, conversations):
         assert conversations.callback not in redacted, "conversation ids are pseudonyms"
     rows = list(csv.DictReader(io.StringIO(_export(client, path, format="csv", redact="1").text)))
     assert rows[0]["speaker"] == "user" and rows[0]["intent"] == "request_callback"
-    document = json.loads(_export(client, path, format="json").text)
+    document = json.loads(_export(admin, path, format="json", reason="records request").text)
     assert document["redacted"] is False and document["conversations"][0]["conversation_id"] == conversations.callback
     assert {row["conversation_id"] for row in rows} == {pseudonym(conversations.callback, staff_app.secret_key)}
     # A filtered set: the crisis conversations, as JSON.
@@ -210,15 +212,39 @@ def test_exports_and_redaction(staff_app, conversations):
     expected = {pseudonym(cid, staff_app.secret_key) for cid in (conversations.crisis, conversations.callback)}
     assert expected <= exported and pseudonym(conversations.plain, staff_app.secret_key) not in exported
     assert all(re.fullmatch(r"conv-[0-9a-f]{12}", cid) for cid in exported)
-    full = json.loads(_export(client, "/export", format="json", flag="crisis").text)
+    full = json.loads(_export(admin, "/export", format="json", flag="crisis", reason="case review").text)
     assert {conversations.crisis, conversations.callback} <= {c["conversation_id"] for c in full["conversations"]}
+
+
+def test_full_exports_are_an_admins_with_a_reason_and_one_audit_row(staff_app, conversations, assistant):
+    reviewer, admin = staff_app.login("reviewer"), staff_app.login("admin")
+    path = path_of(conversations.plain, "export")
+    assert "Export in full" not in reviewer.get(path_of(conversations.plain)).text
+    assert reviewer.get(path, params={"format": "csv", "reason": "curious"}).status_code == 403
+    assert reviewer.get("/export", params={"format": "csv", "flag": "crisis", "reason": "x"}).status_code == 403
+    assert "Export in full" in admin.get(path_of(conversations.plain)).text
+    refused = admin.get(path, params={"format": "csv", "reason": "   "})
+    assert refused.status_code == 400 and "reason" in refused.text
+    body = _export(admin, path, format="json", reason="the person asked for a copy").content
+    log = admin.get("/admin/audit", params={"action": "export_json", "username": "admin"}).text
+    assert f"full; 1 conversation(s), {len(body)} bytes; one conversation; reason: the person asked for a copy" in log
+    word = f"capcheck{uuid.uuid4().hex[:8]}"
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+        for number in range(exports.MAX_FULL_CONVERSATIONS + 1):  # a crowd of short conversations
+            event = {"event": "user", "timestamp": time.time(), "text": f"{word} hello", "input_channel": "rest",
+                     "parse_data": {"intent": {"name": "greet", "confidence": 0.9}, "entities": []}}
+            db.execute("INSERT INTO events (sender_id, type_name, timestamp, intent_name, data) VALUES (?, 'user', ?, 'greet', ?)",
+                       (f"{word}-{number}", event["timestamp"], json.dumps(event)))
+    everything = admin.get("/export", params={"format": "csv", "q": word, "reason": "backup"})
+    assert f"More than {exports.MAX_FULL_CONVERSATIONS} conversations match" in everything.text, "a case, not the database"
+    assert _export(admin, "/export", format="csv", q=word, redact="1").text.count(word) == exports.MAX_FULL_CONVERSATIONS + 1
 
 
 def test_views_and_exports_are_in_the_audit_log(staff_app, conversations):
     reviewer = staff_app.login("reviewer")
     reviewer.get(path_of(conversations.xss))
     _export(reviewer, path_of(conversations.xss, "export"), format="json", redact="1")
-    _export(reviewer, "/export", format="csv", q="<script>")
+    _export(reviewer, "/export", format="csv", q="<script>", redact="1")
     admin = staff_app.login("admin")
     log = admin.get("/admin/audit", params={"conversation_id": conversations.xss}).text
     assert re.search(r"<td>reviewer</td>\s*<td>view_transcript</td>", log)

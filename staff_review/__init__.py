@@ -7,6 +7,7 @@ waitress on 127.0.0.1:8001. Settings (environment):
     DATABASE_URL          the project's database (storage/), read by the assistant too
     STAFF_HOST/STAFF_PORT where to listen (127.0.0.1:8001)
     STAFF_SECRET_KEY      signs session cookies; default: a random key kept in var/staff_review.key
+    STAFF_SESSION_HOURS   how long a login lasts however active (12)
     STAFF_TRUSTED_PROXY   address of a reverse proxy whose X-Forwarded-For, -Host and -Proto
                           are believed (client addresses for the login rate limit and the
                           audit log; the Secure cookie flag behind an HTTPS proxy)
@@ -25,6 +26,8 @@ from flask_wtf.csrf import CSRFProtect
 
 ROOT = Path(__file__).resolve().parent.parent
 IDLE_SECONDS = 15 * 60
+# However active, a login lasts this long (STAFF_SESSION_HOURS, 12 by default: a working day).
+SESSION_SECONDS = 12 * 3600
 
 csrf = CSRFProtect()
 
@@ -77,6 +80,7 @@ def create_app(config: Optional[dict] = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Strict",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session, which idles out
         IDLE_SECONDS=IDLE_SECONDS,
+        SESSION_SECONDS=float(os.environ.get("STAFF_SESSION_HOURS") or SESSION_SECONDS / 3600) * 3600,
         MAX_CONTENT_LENGTH=64 * 1024,
         INTENTS=domain.intents(),
     )

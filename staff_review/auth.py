@@ -4,13 +4,24 @@ The session cookie (Flask's signed cookie, HttpOnly, SameSite=Strict, Secure
 over HTTPS) carries only a random token and the CSRF secret; the token's hash
 names a row in staff_sessions. Every request checks that row, so a session
 ends for real at logout, when the user is disabled or gets a new password,
-or after IDLE_SECONDS without a request (15 minutes).
+after IDLE_SECONDS without a request (15 minutes), or SESSION_SECONDS after
+the login however active (12 hours).
 
-Rate limits count failed logins in the database (so they hold across app
-processes and restarts): 5 per username or 20 per address in 15 minutes,
-after which even the right password is refused until the window passes.
-Behind the trusted proxy (STAFF_TRUSTED_PROXY) the address is the client's,
-from X-Forwarded-For, not the proxy's.
+Failed logins slow the next attempt down instead of locking the account,
+so nobody can lock staff out by failing on purpose. Each failure is counted
+in the database (across app processes and restarts) per account and
+address pair, per account from anywhere, and per address; past a few free
+failures each scope asks for a wait that doubles with every further failure
+(`throttle`): at most a minute for the pair, 30 seconds for the account
+and for the address, so failing on purpose can't keep the real person out
+for long, while a guesser gets one or two tries a minute.
+An attempt is recorded before it is judged, so parallel attempts see each
+other and can't get past the count together. A username that names no
+account is kept only as a keyed hash. Behind the trusted proxy
+(STAFF_TRUSTED_PROXY) the address is the client's, from X-Forwarded-For, not
+the proxy's.
+
+A session also ends SESSION_HOURS (12) after its login, however active.
 
 A session's last_seen_at is written at most every TOUCH_EVERY_SECONDS (or a
 tenth of the idle limit, if that is shorter), so browsing does not write to
@@ -20,45 +31,90 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Optional
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from staff_review import audit, db
-from staff_review.users import authenticate
+from staff_review.users import authenticate, exists
 
 bp = Blueprint("auth", __name__)
 
-RATE_WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
+RATE_WINDOW_SECONDS = 15 * 60  # failures older than this no longer count
 TOUCH_EVERY_SECONDS = 15  # last_seen_at is written at most this often per session
 OPEN_ENDPOINTS = {"auth.login", "static"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Failures counted one way: how many are free, and the longest wait after them."""
+
+    free: int
+    longest_wait: float
+
+
+# Every wait is short enough that failing on purpose can't keep staff out for
+# long, even behind one shared address (a clinic's router, a proxy that is not
+# configured as trusted); the doubling still caps a guesser at one or two
+# tries a minute.
+PAIR = Scope(free=3, longest_wait=60)  # this account, from this address
+ACCOUNT = Scope(free=5, longest_wait=30)  # this account, from anywhere
+ADDRESS = Scope(free=20, longest_wait=30)  # any account, from this address
+
+
+def wait_after(failures: int, scope: Scope) -> float:
+    """Seconds to wait after the last of `failures`: none while free, then 2, 4, 8 ... up to the scope's longest."""
+    return 0.0 if failures <= scope.free else min(scope.longest_wait, 2.0 ** (failures - scope.free))
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _blocked(username: str, address: str, now: float) -> bool:
-    since = now - RATE_WINDOW_SECONDS
+def account_key(username: str) -> str:
+    """How login attempts name an account: its name if it exists, else a keyed hash of what was typed
+    (a password pasted into the username box must not be stored)."""
+    if exists(username):
+        return username[:64]
+    digest = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), username.lower().encode(), hashlib.sha256)
+    return "unknown:" + digest.hexdigest()[:24]
+
+
+def record_attempt(account: str, address: str, now: float) -> int:
+    """Note an attempt as a failure before judging it (deleted if the password is right, or if it
+    must wait and so is not judged); its id. Until then, attempts made meanwhile count it."""
     a = db.login_attempts
-    failures = sa.select(sa.func.count()).select_from(a).where(a.c.at >= since)
-    with db.engine().connect() as connection:
-        by_user = connection.execute(failures.where(a.c.username == username)).scalar()
-        by_address = connection.execute(failures.where(a.c.remote_addr == address)).scalar()
-    return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
-
-
-def _note_failure(username: str, address: str, now: float) -> None:
     with db.engine().begin() as connection:
-        connection.execute(db.login_attempts.insert().values(username=username[:64], remote_addr=address[:64], at=now))
-        # Keep the table small: nothing older than the window matters.
-        connection.execute(db.login_attempts.delete().where(db.login_attempts.c.at < now - 2 * RATE_WINDOW_SECONDS))
+        connection.execute(a.delete().where(a.c.at < now - 2 * RATE_WINDOW_SECONDS))  # keep the table small
+        return connection.execute(a.insert().values(username=account, remote_addr=address[:64], at=now)).inserted_primary_key[0]
+
+
+def throttle(attempt_id: int, account: str, address: str, now: float) -> float:
+    """Seconds this attempt must still wait, from the failures recorded before it."""
+    a = db.login_attempts
+    earlier = sa.select(sa.func.count(), sa.func.max(a.c.at)).where(a.c.id < attempt_id, a.c.at >= now - RATE_WINDOW_SECONDS)
+    waits = []
+    with db.engine().connect() as connection:
+        for scope, condition in (
+            (PAIR, sa.and_(a.c.username == account, a.c.remote_addr == address[:64])),
+            (ACCOUNT, a.c.username == account),
+            (ADDRESS, a.c.remote_addr == address[:64]),
+        ):
+            failures, last = connection.execute(earlier.where(condition)).one()
+            if failures:
+                waits.append(last + wait_after(failures, scope) - now)
+    return max([0.0, *waits])
+
+
+def forget_attempt(attempt_id: int) -> None:
+    with db.engine().begin() as connection:
+        connection.execute(db.login_attempts.delete().where(db.login_attempts.c.id == attempt_id))
 
 
 # A path on this site: one "/", then neither "/" nor "\\" (browsers read "//host" and "/\\host"
@@ -79,22 +135,29 @@ def login():
         if g.get("user"):
             return redirect(url_for("conversations.index"))
         return render_template("login.html", next=request.args.get("next", ""), expired=request.args.get("expired"))
-    username = (request.form.get("username") or "").strip()
+    username = (request.form.get("username") or "").strip()[:200]
     password = request.form.get("password") or ""
     address = request.remote_addr or "-"
     now = time.time()
-    if _blocked(username, address, now):
-        audit.record("login_blocked", username=username[:64] or "-")
+    account = account_key(username)
+    attempt = record_attempt(account, address, now)
+    wait = throttle(attempt, account, address, now)
+    known = not account.startswith("unknown:")
+    if wait > 0:
+        # Not judged, so not a failure: trying again too soon doesn't make the wait longer.
+        forget_attempt(attempt)
+        audit.record("login_throttled", username=account if known else "(unknown account)")
+        seconds = max(1, round(wait))
         return render_template(
             "login.html", next=request.form.get("next", ""),
-            error="Too many failed attempts. Wait 15 minutes, or ask an admin.",
-        ), 429
+            error=f"Too many failed attempts: wait {seconds} seconds, then try again.",
+        ), 429, {"Retry-After": str(seconds)}
     user = authenticate(username, password) if username and password else None
     if user is None:
-        _note_failure(username, address, now)
-        audit.record("login_failed", username=username[:64] or "-")
+        audit.record("login_failed", username=account if known else "(unknown account)")
         return render_template("login.html", next=request.form.get("next", ""),
                                error="Wrong username or password."), 401
+    forget_attempt(attempt)
     token = secrets.token_urlsafe(32)
     with db.engine().begin() as connection:
         connection.execute(db.sessions.insert().values(token_hash=_token_hash(token), user_id=user.id,
@@ -128,19 +191,21 @@ def load_user() -> None:
         with db.engine().begin() as connection:
             row = connection.execute(
                 sa.select(
-                    db.sessions.c.token_hash, db.sessions.c.last_seen_at,
+                    db.sessions.c.token_hash, db.sessions.c.last_seen_at, db.sessions.c.created_at,
                     db.users.c.id, db.users.c.username, db.users.c.role, db.users.c.active,
                 )
                 .select_from(db.sessions)
                 .join(db.users, db.users.c.id == db.sessions.c.user_id)
                 .where(db.sessions.c.token_hash == _token_hash(token))
             ).first()
-            if row is None or not row.active or now - row.last_seen_at > idle:
+            too_old = row is not None and now - row.created_at > current_app.config["SESSION_SECONDS"]
+            if row is None or not row.active or now - row.last_seen_at > idle or too_old:
                 if row is not None:
                     connection.execute(db.sessions.delete().where(db.sessions.c.token_hash == row.token_hash))
                 session.clear()
                 if request.endpoint not in OPEN_ENDPOINTS:
-                    return redirect(url_for("auth.login", expired=1, next=request.full_path.rstrip("?")))
+                    why = "day" if too_old else "1"
+                    return redirect(url_for("auth.login", expired=why, next=request.full_path.rstrip("?")))
             else:
                 if now - row.last_seen_at > min(TOUCH_EVERY_SECONDS, idle / 10):
                     connection.execute(

@@ -62,6 +62,12 @@ def create_user(username: str, password: str, role: str = "reviewer", engine: Op
         raise UserError(f"There is already a user called {username}.") from None
 
 
+def exists(username: str, engine: Optional[Engine] = None) -> bool:
+    engine = engine or db.engine()
+    with engine.connect() as connection:
+        return connection.execute(sa.select(db.users.c.id).where(db.users.c.username == username)).first() is not None
+
+
 def authenticate(username: str, password: str, engine: Optional[Engine] = None):
     """The active user with this name and password, or None (in about the same time either way)."""
     engine = engine or db.engine()

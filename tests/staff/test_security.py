@@ -135,14 +135,73 @@ def test_cookie_is_secure_over_https(assistant, monkeypatch):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_logins_are_rate_limited(staff_app, assistant):
-    assert run_cli(assistant.database_url, "create", "limited", "--password-stdin",
-                   stdin="limited-password-1\n").returncode == 0
+def new_account(assistant, password: str) -> str:
+    username = f"u{uuid.uuid4().hex[:10]}"
+    assert run_cli(assistant.database_url, "create", username, "--password-stdin", stdin=password + "\n").returncode == 0
+    return username
+
+
+def test_failed_logins_slow_down_the_next_attempt_and_never_lock_it(staff_app, assistant):
+    username = new_account(assistant, "limited-password-1")
     client = staff_app.client()
-    for _ in range(5):
-        assert client.login("limited", "not the password").status_code == 401
-    blocked = client.login("limited", "limited-password-1")
-    assert blocked.status_code == 429 and "Too many failed attempts" in blocked.text
+    for _ in range(4):  # three free, then a wait of 2 s after the fourth
+        assert client.login(username, "not the password").status_code == 401
+    slowed = client.login(username, "limited-password-1")
+    assert slowed.status_code == 429 and "wait 2 seconds" in slowed.text and slowed.headers["Retry-After"] == "2"
+    time.sleep(2.2)
+    assert client.login(username, "not the password").status_code == 401  # the fifth: 4 s now
+    slowed = client.login(username, "limited-password-1")
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) in (4, 3)
+    time.sleep(int(slowed.headers["Retry-After"]) + 0.3)
+    assert "Log out" in client.login(username, "limited-password-1").text, "the right password still works"
+
+
+def test_forty_parallel_bad_logins_cant_exceed_the_limit_or_lock_out_the_owner(staff_app, assistant, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+    from unittest import mock
+
+    username = new_account(assistant, "owner-password-1")
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    app = create_app({"SECRET_KEY": "x", "WTF_CSRF_ENABLED": False})
+
+    def attempt(address):
+        data = {"username": username, "password": "guess"}
+        return app.test_client().post("/login", data=data, environ_base={"REMOTE_ADDR": address}).status_code
+
+    # An attacker's address (in-process, so that it isn't the loopback the other tests log in from).
+    with ThreadPoolExecutor(40) as pool:
+        statuses = list(pool.map(attempt, ["203.0.113.66"] * 40))
+    checked = statuses.count(401)
+    assert checked <= 4 and statuses.count(429) == 40 - checked, statuses  # three free, and the one that started the wait
+    # The owner, at another address: held back for 30 seconds at most.
+    login = {"username": username, "password": "owner-password-1"}
+    first = app.test_client().post("/login", data=login, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert first.status_code == 302 or (first.status_code == 429 and int(first.headers["Retry-After"]) <= 30)
+    with mock.patch("staff_review.auth.time.time", return_value=time.time() + 31):
+        later = app.test_client().post("/login", data=login, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert later.status_code == 302, "half a minute at most"
+
+
+def test_a_mistyped_username_is_not_stored(staff_app, assistant):
+    pasted = "correct-horse-battery-" + uuid.uuid4().hex[:8]  # a password in the username box
+    staff_app.client().login(pasted, "whatever")
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+        stored = db.execute("SELECT username FROM staff_login_attempts").fetchall()
+        audited = db.execute("SELECT username, detail FROM staff_audit_log WHERE action = 'login_failed'").fetchall()
+    assert pasted not in json.dumps(stored) and pasted not in json.dumps(audited)
+    assert ("(unknown account)", None) in audited
+
+
+def test_a_login_lasts_a_working_day_at_most(assistant, monkeypatch):
+    from unittest import mock
+
+    monkeypatch.setenv("DATABASE_URL", assistant.database_url)
+    client = _logged_in_test_client({})
+    assert client.get("/callbacks").status_code == 200
+    with mock.patch("staff_review.auth.time.time", return_value=time.time() + 12 * 3600 + 60):
+        response = client.get("/callbacks")
+    assert response.status_code == 302 and "expired=day" in response.headers["Location"]
+    assert "a working day at most" in client.get(response.headers["Location"]).text
 
 
 def test_reviewers_cannot_reach_admin_pages(staff_app, assistant):

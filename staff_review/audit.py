@@ -1,10 +1,12 @@
 """The audit log: who looked at or exported which conversation, and who changed what.
 
-Every transcript view and every export writes a row (an export of many
-conversations writes one row per conversation), so "who has seen this
-conversation?" is one query. Details never hold message text, names or
-phone numbers: only ids, counts and the filters used (the search words
-themselves are left out, since people search for names).
+One row per page that shows a person's data, and per export: a transcript
+view or a one-conversation export names its conversation; a list, a search,
+the callback queue, the corrections and a many-conversation export say how
+many they showed. Pages without personal data (the dashboard's counts, the
+login page) write nothing. Details never hold message text, names or phone
+numbers: only ids, counts and the filters used (the search words themselves
+are left out, since people search for names).
 """
 from __future__ import annotations
 

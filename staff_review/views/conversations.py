@@ -37,6 +37,9 @@ def index():
     filters = Filters.from_args(request.args)
     page = _page()
     rows, has_next = conversations.find(filters, page)
+    # Which conversations matched tells something about people: the page is
+    # recorded with how many it showed, never the search words.
+    audit.record("view_list", detail=f"{len(rows)} conversations shown; page {page}; {filters.describe() or 'no filters'}")
     return render_template(
         "conversations.html", rows=rows, filters=filters, page=page, has_next=has_next, flags=FLAGS,
         channels=conversations.channels(), intents=current_app.config["INTENTS"] + ["nlu_fallback"],
@@ -200,14 +203,12 @@ def _export(conversation_ids, fmt: str, redact: bool, filename: str, detail: str
             rows.extend(exports.rows(transcripts[conversation_id], names, redact, pseudonym_key=key))
     body = exports.to_csv(rows) if fmt == "csv" else exports.to_json(rows, redact)
     exported = [cid for cid in conversation_ids if cid in transcripts]
-    if redact:
-        audit.record_many(f"export_{fmt}", exported, f"redacted; {detail}")
-    else:
-        # Once per export, with what left and why.
-        audit.record(
-            f"export_{fmt}", exported[0] if len(exported) == 1 else None,
-            f"full; {len(exported)} conversation(s), {len(body.encode())} bytes; {detail}; reason: {reason}",
-        )
+    # Once per export, with what left (and, for a full one, why).
+    kind = "redacted" if redact else "full"
+    audit.record(
+        f"export_{fmt}", exported[0] if len(exported) == 1 else None,
+        f"{kind}; {len(exported)} conversation(s), {len(body.encode())} bytes; {detail}" + ("" if redact else f"; reason: {reason}"),
+    )
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     suffix = "-redacted" if redact else ""
     return Response(body, mimetype=mimetype,

@@ -1,7 +1,7 @@
 """The collected intent corrections, and their export as Rasa NLU YAML.
 
 Both show message text from many conversations: each writes one audit row
-per conversation shown or exported. The export is redacted (nlu_export)."""
+with how many it showed or exported. The export is redacted (nlu_export)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, render_template, url_for
@@ -15,7 +15,7 @@ bp = Blueprint("corrections", __name__)
 @bp.route("/corrections")
 def index():
     rows = curation.all_corrections()
-    audit.record_many("view_corrections", sorted({row.conversation_id for row in rows}), f"{len(rows)} corrections")
+    audit.record("view_corrections", detail=f"{len(rows)} corrections shown")
     return render_template("corrections.html", rows=rows)
 
 
@@ -32,7 +32,7 @@ def export():
     rows = curation.all_corrections()
     conversation_ids = sorted({row.conversation_id for row in rows})
     body = nlu_export.to_yaml(rows, _names_by_conversation(conversation_ids))
-    audit.record_many("corrections_export", conversation_ids, f"redacted; {len(rows)} corrections")
+    audit.record("corrections_export", detail=f"redacted; {len(rows)} corrections, {len(body.encode())} bytes")
     return Response(body, mimetype="application/x-yaml",
                     headers={"Content-Disposition": 'attachment; filename="corrections_nlu.yml"'})
 

@@ -248,13 +248,30 @@ def test_views_and_exports_are_in_the_audit_log(staff_app, conversations):
     admin = staff_app.login("admin")
     log = admin.get("/admin/audit", params={"conversation_id": conversations.xss}).text
     assert re.search(r"<td>reviewer</td>\s*<td>view_transcript</td>", log)
-    assert re.search(r"<td>reviewer</td>\s*<td>export_json</td>", log) and "redacted; one conversation" in log
-    assert re.search(r"<td>reviewer</td>\s*<td>export_csv</td>", log) and "q=(search)" in log
-    assert "&lt;script&gt;" not in log, "search words are not kept"
-    # Pages that show many conversations' health information name each one.
+    assert re.search(r"<td>reviewer</td>\s*<td>export_json</td>", log) and "redacted; 1 conversation(s)" in log
+    exports_log = admin.get("/admin/audit", params={"action": "export_csv", "username": "reviewer"}).text
+    assert "q=(search)" in exports_log and "&lt;script&gt;" not in exports_log, "search words are not kept"
+    # Pages that show many people's data: one row each, with how many they showed.
     reviewer.get("/callbacks", params={"status": "all"})
-    log = admin.get("/admin/audit", params={"conversation_id": conversations.callback}).text
-    assert re.search(r"<td>reviewer</td>\s*<td>view_callbacks</td>", log)
+    log = admin.get("/admin/audit", params={"action": "view_callbacks", "username": "reviewer"}).text
+    assert re.search(r"status=all; \d+ requests shown", log)
+
+
+def test_one_audit_row_per_page_with_personal_data_and_none_for_others(staff_app, assistant):
+    reviewer = staff_app.login("reviewer")
+
+    def rows():
+        with sqlite3.connect(sqlite_file(assistant.database_url)) as db:
+            return db.execute("SELECT action, detail FROM staff_audit_log ORDER BY id").fetchall()
+
+    before = len(rows())
+    reviewer.get("/dashboard")
+    assert len(rows()) == before, "counts only: nothing to record"
+    page = reviewer.get("/conversations", params={"q": "Sam Rivera", "flag": "callback"}).text
+    shown = len(re.findall(r'<a href="/conversation\?id=', page))
+    [(action, detail)] = rows()[before:]
+    assert action == "view_list" and detail.startswith(f"{shown} conversations shown")
+    assert "Sam" not in detail and "Rivera" not in detail and "q=(search)" in detail
 
 
 def test_corrections_pages_are_audited(staff_app, conversations):
@@ -264,9 +281,11 @@ def test_corrections_pages_are_audited(staff_app, conversations):
     reviewer.form(path_of(conversations.misunderstood, "corrections"), {"event_id": event_id, "intent": "out_of_scope"})
     reviewer.get("/corrections")
     reviewer.get("/corrections/nlu.yml")
-    log = staff_app.login("admin").get("/admin/audit", params={"conversation_id": conversations.misunderstood}).text
-    assert re.search(r"<td>reviewer</td>\s*<td>view_corrections</td>", log)
-    assert re.search(r"<td>reviewer</td>\s*<td>corrections_export</td>", log)
+    admin = staff_app.login("admin")
+    log = admin.get("/admin/audit", params={"action": "view_corrections", "username": "reviewer"}).text
+    assert re.search(r"\d+ corrections shown", log)
+    log = admin.get("/admin/audit", params={"action": "corrections_export", "username": "reviewer"}).text
+    assert re.search(r"redacted; \d+ corrections, \d+ bytes", log)
 
 
 def test_corrections_export_as_valid_rasa_nlu(staff_app, conversations, assistant, tmp_path):

@@ -5,7 +5,9 @@ time (UTC, ISO 8601), who spoke, the text, and for user messages the
 predicted intent and its confidence. Slot values are not exported: the
 transcript page shows them to staff, and they hold the callback details.
 
-A redacted export also replaces each conversation id by a pseudonym
+A redacted export gives the day of each message rather than its time
+(staff_review/redact.py says what it takes out of the text), and replaces
+each conversation id by a pseudonym
 ("conv-" and 12 hex digits, an HMAC of the id under the app's secret key):
 an id is the key to a website conversation, and ids of earlier versions
 (`telegram-<chat id>`) identify the person. The same conversation
@@ -61,13 +63,20 @@ def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False
         found.append({
             "conversation_id": label,
             "session": max(session, 1),
-            "time": datetime.fromtimestamp(item.timestamp, timezone.utc).isoformat(),
+            "time": _when(item.timestamp, redact),
             "speaker": item.kind,
             "text": text,
             "intent": item.intent if item.kind == "user" else None,
             "confidence": round(item.confidence, 4) if item.confidence is not None else None,
         })
     return found
+
+
+def _when(timestamp: float, redact: bool) -> str:
+    """The message's time; in a redacted export, its day only: exact times, matched with a
+    clinic's phone log or a family's memory, can point back to a person."""
+    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    return moment.date().isoformat() if redact else moment.isoformat()
 
 
 def to_csv(all_rows: List[Dict]) -> str:

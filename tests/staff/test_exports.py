@@ -47,3 +47,11 @@ def test_nlu_examples_are_redacted():
     assert "- I'm (name), call (phone) or (email)" in examples
     assert "- Sam is my brother (really)" in examples, "names are those given in the same conversation"
     assert "555" not in document and "Rivera" not in document
+
+
+def test_redacted_exports_give_the_day_not_the_time():
+    from staff_review.exports import _when
+
+    moment = 1795000000.5  # 2026-11-18 ...
+    assert _when(moment, redact=True) == "2026-11-18"
+    assert _when(moment, redact=False).startswith("2026-11-18T") and _when(moment, redact=False).endswith("+00:00")

@@ -41,14 +41,15 @@ from typing import Optional
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from staff_review import audit, db
+from staff_review import audit, db, two_factor
 from staff_review.users import authenticate, exists
 
 bp = Blueprint("auth", __name__)
 
 RATE_WINDOW_SECONDS = 15 * 60  # failures older than this no longer count
 TOUCH_EVERY_SECONDS = 15  # last_seen_at is written at most this often per session
-OPEN_ENDPOINTS = {"auth.login", "static"}
+OPEN_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
+PENDING_SECONDS = 5 * 60  # between the right password and the code
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,15 @@ def login():
         return render_template("login.html", next=request.form.get("next", ""),
                                error="Wrong username or password."), 401
     forget_attempt(attempt)
+    if user.totp_secret:
+        # The password was right; the code from the authenticator comes next (two_factor.py).
+        session.clear()
+        session.update(pending_user=user.id, pending_at=now, pending_next=request.form.get("next", ""))
+        return redirect(url_for("auth.login_code"))
+    return _start_session(user, now, request.form.get("next"))
+
+
+def _start_session(user, now: float, next_page: Optional[str], detail: Optional[str] = None):
     token = secrets.token_urlsafe(32)
     with db.engine().begin() as connection:
         connection.execute(db.sessions.insert().values(token_hash=_token_hash(token), user_id=user.id,
@@ -165,8 +175,68 @@ def login():
     session.clear()  # a fresh session (and CSRF secret) at every login
     session["token"] = token
     g.user = user
-    audit.record("login")
-    return redirect(_safe_next(request.form.get("next")))
+    audit.record("login", detail=detail)
+    return redirect(_safe_next(next_page))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step for staff with two-factor login: a code, within five minutes of the password."""
+    now = time.time()
+    pending = session.get("pending_user")
+    if not pending or now - session.get("pending_at", 0) > PENDING_SECONDS:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    with db.engine().connect() as connection:
+        user = connection.execute(sa.select(db.users).where(db.users.c.id == pending)).first()
+    if user is None or not user.active or not user.totp_secret:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    if request.method == "GET":
+        return render_template("login_code.html")
+    account, address = f"code:{user.username}"[:64], request.remote_addr or "-"
+    attempt = record_attempt(account, address, now)
+    wait = throttle(attempt, account, address, now)
+    if wait > 0:
+        forget_attempt(attempt)
+        seconds = max(1, round(wait))
+        return render_template("login_code.html", error=f"Too many wrong codes: wait {seconds} seconds."), 429, {
+            "Retry-After": str(seconds)}
+    if not two_factor.use_code(user.id, user.totp_secret, request.form.get("code", "")):
+        audit.record("login_code_failed", username=user.username)
+        return render_template("login_code.html", error="That code isn't right (or was already used). Try the next one."), 401
+    forget_attempt(attempt)
+    return _start_session(user, now, session.get("pending_next"), detail="two-factor")
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+def two_factor_settings():
+    """Turn two-factor login on (scan, then confirm with a code) or off (with a code)."""
+    with db.engine().connect() as connection:
+        enrolled = connection.execute(sa.select(db.users.c.totp_secret).where(db.users.c.id == g.user.id)).scalar()
+    if request.method == "POST":
+        code = request.form.get("code", "")
+        if enrolled and request.form.get("change") == "disable":
+            if two_factor.use_code(g.user.id, enrolled, code):
+                two_factor.disable(g.user.id)
+                audit.record("two_factor_off", detail=g.user.username)
+                flash("Two-factor login is off.")
+            else:
+                flash("That code isn't right: two-factor login stays on.")
+        elif not enrolled:
+            if two_factor.enable(g.user.id, session.get("enrol_secret", ""), code):
+                session.pop("enrol_secret", None)
+                audit.record("two_factor_on", detail=g.user.username)
+                flash("Two-factor login is on: from now on, the login asks for a code.")
+            else:
+                flash("That code isn't right. Scan the QR code again, or type the key, and enter the code it shows.")
+        return redirect(url_for("auth.two_factor_settings"))
+    if enrolled:
+        return render_template("two_factor.html", enrolled=True)
+    secret = session.get("enrol_secret") or two_factor.new_secret()
+    session["enrol_secret"] = secret  # kept until confirmed, in the signed session cookie only
+    return render_template("two_factor.html", enrolled=False, secret=secret,
+                           qr=two_factor.qr_code(secret, g.user.username))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -51,6 +51,9 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_login_at", sa.DateTime(timezone=True)),
+    # Two-factor login (optional; revision 0003): the TOTP secret, and the last time step used.
+    sa.Column("totp_secret", sa.String(64)),
+    sa.Column("totp_last_step", sa.Integer),
 )
 
 # Server-side login sessions: the cookie holds only a random token, so logging

@@ -89,9 +89,11 @@ def authenticate(username: str, password: str, engine: Optional[Engine] = None):
 
 def update_user(
     username: str, *, role: Optional[str] = None, active: Optional[bool] = None, password: Optional[str] = None,
-    engine: Optional[Engine] = None,
+    two_factor_off: bool = False, engine: Optional[Engine] = None,
 ) -> None:
     values = {}
+    if two_factor_off:  # the user lost their authenticator: password only, until they enrol again
+        values.update(totp_secret=None, totp_last_step=None)
     if role is not None:
         if role not in ROLES:
             raise UserError(f"The role is one of {', '.join(ROLES)}.")

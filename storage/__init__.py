@@ -8,6 +8,7 @@ parameters (`hide_parameters=True`): those are names, phone numbers and
 message text, and an exception's message ends up in logs.
 """
 import os
+from pathlib import Path
 from typing import Dict, Optional
 
 import sqlalchemy as sa
@@ -24,6 +25,18 @@ SQLITE_TIMEOUT = 15
 _engines: Dict[str, Engine] = {}
 
 
+def private_file(path: Path) -> None:
+    """Create a SQLite database file readable by its owner only (0600), before SQLite creates it
+    with the default mode: whichever command touches the database first (make run, make
+    staff-user, make callbacks), it holds health information."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+
+
 def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
@@ -36,5 +49,7 @@ def engine(url: Optional[str] = None) -> Engine:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query:
             options["connect_args"] = {"timeout": SQLITE_TIMEOUT}
+        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+            private_file(Path(parsed.database))
         _engines[url] = sa.create_engine(url, pool_pre_ping=True, future=True, hide_parameters=True, **options)
     return _engines[url]

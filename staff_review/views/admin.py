@@ -40,6 +40,8 @@ def update_user(username: str):
             users.update_user(username, active=change == "enable")
         elif change == "password":
             users.update_user(username, password=request.form.get("password", ""))
+        elif change == "two_factor_off":  # someone lost their phone
+            users.update_user(username, two_factor_off=True)
         else:
             flash("Unknown change.")
             return redirect(url_for("admin.user_list"))

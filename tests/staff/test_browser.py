@@ -70,3 +70,64 @@ def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
     page.goto(staff_app.url + "/conversations?reviewed=yes&flag=crisis")
     assert page.locator(f"a:text-is('{conversations.walkthrough}')").count() == 1
     page.screenshot(path=str(tmp_path / "list.png"))
+
+
+def log_in(page, url, username, password):
+    page.goto(url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button:has-text('Log in')")
+
+
+def test_two_factor_login_end_to_end(staff_app, assistant, page):
+    """Enrol with the QR page's key, then log in with a code; a wrong or reused code is refused."""
+    import time
+    import uuid
+
+    import pyotp
+
+    from tests.staff.conftest import run_cli
+
+    username, password = f"tf{uuid.uuid4().hex[:8]}", "two-factor-password-1"
+    assert run_cli(assistant.database_url, "create", username, "--password-stdin", stdin=password + "\n").returncode == 0
+    log_in(page, staff_app.url, username, password)
+    assert page.url.endswith("/conversations")
+    page.click("nav a:text-is('Two-factor')")
+    assert page.locator("img.qr").get_attribute("src").startswith("data:image/svg+xml")
+    secret = page.locator("code.totp-secret").inner_text().strip()
+    totp = pyotp.TOTP(secret)
+    page.fill("input[name=code]", "000000" if totp.now() != "000000" else "111111")
+    page.click("button:has-text('Turn it on')")
+    assert "isn't right" in page.locator(".flash").inner_text(), "not on before a right code"
+    enrol_code = totp.now()
+    page.fill("input[name=code]", enrol_code)
+    page.click("button:has-text('Turn it on')")
+    assert "Two-factor login is on" in page.locator(".flash").inner_text()
+    page.click("button:has-text('Log out')")
+
+    log_in(page, staff_app.url, username, password)
+    assert page.url.endswith("/login/code")
+    assert page.locator("header nav").count() == 0, "the password alone opens nothing"
+    page.goto(staff_app.url + "/conversations")
+    assert "/login" in page.url
+    log_in(page, staff_app.url, username, password)
+    assert page.url.endswith("/login/code")
+    page.fill("input[name=code]", "123456" if totp.now() != "123456" else "654321")
+    page.click("button:has-text('Log in')")
+    assert "isn't right" in page.locator(".error").inner_text()
+    # The enrolment used up its code: the login takes the next one (and not in a step's last seconds).
+    while totp.now() == enrol_code or int(time.time()) % 30 > 26:
+        time.sleep(0.5)
+    code = totp.now()
+    page.fill("input[name=code]", code)
+    with page.expect_navigation():
+        page.click("button:has-text('Log in')")
+    assert page.url.endswith("/conversations") and page.locator("header nav").count() == 1
+    page.click("button:has-text('Log out')")
+    # The same code, again: used up.
+    log_in(page, staff_app.url, username, password)
+    assert page.url.endswith("/login/code")
+    page.fill("input[name=code]", code)
+    page.click("button:has-text('Log in')")
+    assert "already used" in page.locator(".error").inner_text()

@@ -339,7 +339,7 @@
     var shown = entry.hidden ? el("em", { text: NOT_KEPT }) : document.createTextNode(entry.text);
     var children = [el("span", { className: "iop-visually-hidden", text: "You: " }), shown];
     var bubble = el("div", { className: "iop-bubble iop-user" + (entry.status === "failed" ? " iop-failed" : "") }, children);
-    if (entry.status !== "failed") return bubble;
+    if (entry.status !== "failed" || entry.hidden) return bubble;  // a hidden answer can't be resent
     return el("div", { className: "iop-turn" }, [bubble, renderOffline(index)]);
   }
 

@@ -118,8 +118,8 @@ INTRODUCED = [
     # Lower case too, where the words can only be a name.
     re.compile(rf"\b(?i:my name is|my name's|name is|call me|me llamo)\s+(?P<name>{LOWER_WORD}(?:\s+{LOWER_WORD})?)"),
     re.compile(rf"\b(?i:hi|hey|hello|hiya),?\s+(?i:i'?m|im|this is|its|it's)\s+(?P<name>{LOWER_WORD})"),
-    re.compile(rf"^(?:(?:hi|hey|hello),?\s+)?(?P<name>[\w'À-ÿ-]+(?:\s+[\w'À-ÿ-]+){{0,2}}),?\s+here\b", re.I),
-    re.compile(rf"^(?P<name>[\w'À-ÿ-]+(?:\s+[\w'À-ÿ-]+){{0,2}})\s+is my name\b", re.I),
+    re.compile(r"^(?:(?:hi|hey|hello),?\s+)?(?P<name>[\w'À-ÿ-]+(?:\s+[\w'À-ÿ-]+){0,2}),?\s+here\b", re.I),
+    re.compile(r"^(?P<name>[\w'À-ÿ-]+(?:\s+[\w'À-ÿ-]+){0,2})\s+is my name\b", re.I),
     re.compile(rf"\b(?i:{RELATION})(?:'s name is|\s+named|\s+called)\s+(?P<name>{LOWER_WORD})"),
     # "my sponsor dave said", "my son jayden is 16": a word between a relation and what they do.
     re.compile(rf"\b(?i:my|our|her|his)\s+(?i:{RELATION})\s+(?P<name>{LOWER_WORD})\s+(?i:{DOES})\b"),

@@ -98,8 +98,10 @@ def erase_conversations(
             deleted[db.callback_history.name] = result.rowcount
         result = connection.execute(db.callback_requests.delete().where(db.callback_requests.c.conversation_id.in_(ids)))
         deleted[db.callback_requests.name] = result.rowcount
+        present = set(sa.inspect(connection).get_table_names())  # `events` only once Rasa has run
         for table, column in BY_CONVERSATION:
-            deleted[table.name] = connection.execute(table.delete().where(column.in_(ids))).rowcount
+            if table.name in present:
+                deleted[table.name] = connection.execute(table.delete().where(column.in_(ids))).rowcount
         if not any(deleted.values()):
             raise NothingToErase("No rows belong to these conversations.")  # and nothing is written
         now = datetime.now(timezone.utc)

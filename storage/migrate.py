@@ -15,8 +15,9 @@ from typing import Optional
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
-from storage import database_url
+from storage import database_url, private_file
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +31,10 @@ def alembic_config(url: Optional[str] = None) -> Config:
 
 
 def upgrade(url: Optional[str] = None, sql: bool = False) -> None:
+    url = url or database_url()
+    parsed = make_url(url)
+    if not sql and parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        private_file(Path(parsed.database))  # 0600, in a 0700 directory made if missing
     command.upgrade(alembic_config(url), "head", sql=sql)
 
 

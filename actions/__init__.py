@@ -1,1 +1,1 @@
-"""Custom actions, one module per capability (loaded by `rasa run actions`)."""
+"""Custom actions, one module per capability (loaded by the action server: python -m action_server)."""

@@ -78,3 +78,9 @@ class TokenBuckets:
         while len(self._buckets) > MAX_KEYS:
             self._buckets.popitem(last=False)
         return None if allowed else (cost - tokens) / self.per_second
+
+    def refund(self, key: str, cost: float = 1) -> None:
+        """Give back what `take` spent for a message that another limit then refused (it was not read)."""
+        if key in self._buckets:
+            tokens, then = self._buckets[key]
+            self._buckets[key] = (min(self.burst, tokens + min(cost, self.burst)), then)

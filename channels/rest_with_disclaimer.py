@@ -419,7 +419,12 @@ class DisclaimedRestInput(InputChannel):
         """None if the message may be read now; otherwise the reply to give instead."""
         client = self.client_key(request)
         cost = message_cost(text)
-        waits = [self.conversation_limits.take(sender, cost), self.client_limits.take(client, cost) if client else None]
+        waits = [self.conversation_limits.take(sender, cost)]
+        if waits[0] is None and client:
+            waits = [self.client_limits.take(client, cost)]
+            if waits[0] is not None:
+                # Refused for the client's sake: the conversation's own allowance is not spent.
+                self.conversation_limits.refund(sender, cost)
         waits = [wait for wait in waits if wait is not None]
         if not waits:
             return None

@@ -63,3 +63,14 @@ def test_long_messages_cost_more_and_never_more_than_the_burst():
     assert buckets.take("a", message_cost("a" * 20_000)) is None
     assert buckets.take("a", 9) == pytest.approx(16.0), "eight more tokens, at one every two seconds"
     assert buckets.take("b", 50) is None, "a cost above the burst is charged as the burst"
+
+
+def test_a_refund_gives_back_a_message_another_limit_refused():
+    clock = Clock()
+    buckets = TokenBuckets(2, 1, clock)
+    assert buckets.take("a") is None and buckets.take("a") is None
+    buckets.refund("a")
+    assert buckets.take("a") is None, "the refunded message is available again"
+    assert buckets.take("a") is not None
+    buckets.refund("a", 10)
+    assert [buckets.take("a") is None for _ in range(3)] == [True, True, False], "never above the burst"

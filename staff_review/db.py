@@ -149,6 +149,56 @@ callback_history = sa.Table(
     sa.Index("ix_staff_callback_history_callback_id", "callback_id"),
 )
 
+# Each call attempt on a callback request, with its outcome (staff_review/callback_queue.py).
+callback_attempts = sa.Table(
+    "staff_callback_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("callback_id", sa.Integer, nullable=False),
+    sa.Column("made_by", sa.String(64), nullable=False),
+    sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Index("ix_staff_callback_attempts_callback_id", "callback_id"),
+)
+
+# Conversations staff marked as test traffic: hidden from lists and counts unless asked for.
+test_traffic = sa.Table(
+    "staff_test_traffic",
+    metadata,
+    sa.Column("conversation_id", sa.String(255), primary_key=True),
+    sa.Column("marked_by", sa.String(64), nullable=False),
+    sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Alerts waiting to be sent, or sent (staff_review/alerts.py): no message text, name or number.
+alert_outbox = sa.Table(
+    "alert_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # "callback" or "crisis"
+    sa.Column("destination", sa.String(16), nullable=False),  # "email" or "webhook"
+    sa.Column("conversation_id", sa.String(255), nullable=False),
+    sa.Column("reference", sa.String(16), nullable=False, server_default=""),  # "" for crisis alerts
+    sa.Column("best_time", sa.String(16)),  # morning/afternoon/evening/any time, never what was typed
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_try_at", sa.Float, nullable=False),
+    sa.Column("sent_at", sa.Float),
+    sa.Column("last_error", sa.String(200)),  # the error's kind only
+    sa.UniqueConstraint("kind", "destination", "conversation_id", "reference", name="uq_alert_outbox_subject"),
+    sa.Index("ix_alert_outbox_next_try_at", "sent_at", "next_try_at"),
+    sa.Index("ix_alert_outbox_conversation_id", "conversation_id"),
+)
+
+# The alert worker's watermarks: the last callback request id and event id it looked at.
+alert_state = sa.Table(
+    "alert_state",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("last_id", sa.Integer, nullable=False),
+)
+
 # Derived from `events` by staff_review.sync (one row per conversation).
 conversations = sa.Table(
     "staff_conversations",
@@ -194,8 +244,9 @@ sync_state = sa.Table(
 )
 
 __all__ = [
-    "audit_log", "callback_history", "callback_requests", "conversations", "corrections", "engine", "events",
-    "is_postgres", "login_attempts", "messages", "notes", "reviews", "sessions", "sync_state", "tags", "users",
+    "alert_outbox", "alert_state", "audit_log", "callback_attempts", "callback_history", "callback_requests",
+    "conversations", "corrections", "engine", "events", "is_postgres", "login_attempts", "messages", "notes",
+    "reviews", "sessions", "sync_state", "tags", "test_traffic", "users",
 ]
 
 

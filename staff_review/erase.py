@@ -46,6 +46,8 @@ BY_CONVERSATION = (
     (db.corrections, db.corrections.c.conversation_id),
     (db.messages, db.messages.c.conversation_id),
     (db.conversations, db.conversations.c.conversation_id),
+    (db.test_traffic, db.test_traffic.c.conversation_id),
+    (db.alert_outbox, db.alert_outbox.c.conversation_id),
 )
 
 
@@ -92,10 +94,9 @@ def erase_conversations(
             )
         ]
         if callback_ids:
-            result = connection.execute(
-                db.callback_history.delete().where(db.callback_history.c.callback_id.in_(callback_ids))
-            )
-            deleted[db.callback_history.name] = result.rowcount
+            for table in (db.callback_history, db.callback_attempts):  # the attempts' notes are about the person
+                result = connection.execute(table.delete().where(table.c.callback_id.in_(callback_ids)))
+                deleted[table.name] = result.rowcount
         result = connection.execute(db.callback_requests.delete().where(db.callback_requests.c.conversation_id.in_(ids)))
         deleted[db.callback_requests.name] = result.rowcount
         present = set(sa.inspect(connection).get_table_names())  # `events` only once Rasa has run

@@ -100,7 +100,8 @@ def purge(retention: Retention, now: Optional[datetime] = None, url: Optional[st
         old = sa.select(callbacks.c.id).where(
             callbacks.c.status == CLOSED, callbacks.c.updated_at < now - timedelta(days=retention.closed_callbacks_days)
         )
-        connection.execute(db.callback_history.delete().where(db.callback_history.c.callback_id.in_(old)))
+        for table in (db.callback_history, db.callback_attempts):
+            connection.execute(table.delete().where(table.c.callback_id.in_(old)))
         counts["closed callback requests"] = connection.execute(callbacks.delete().where(callbacks.c.id.in_(old))).rowcount
         counts["audit rows"] = connection.execute(
             db.audit_log.delete().where(db.audit_log.c.at < now - timedelta(days=retention.audit_days))

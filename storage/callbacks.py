@@ -22,7 +22,7 @@ from storage import _engines, engine  # noqa: F401  (one engine per URL per proc
 
 metadata = sa.MetaData()
 
-OPEN = "new"  # then "contacted", then "closed" (the staff app moves them on)
+OPEN = "new"  # until a call attempt with a final outcome closes it (staff_review/callback_queue.py)
 
 callback_requests = sa.Table(
     "callback_requests",
@@ -39,6 +39,11 @@ callback_requests = sa.Table(
     sa.Column("triage", sa.JSON, nullable=True),  # the triage answers, by question
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # Working the request (revision 0004, staff_review/callback_queue.py): who has taken it,
+    # and the final outcome of the call attempt that closed it.
+    sa.Column("assigned_to", sa.String(64), nullable=True),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
     sa.Index(
         "one_open_request_per_conversation",
         "conversation_id",

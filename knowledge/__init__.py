@@ -33,6 +33,8 @@ class Clinic:
     phone: str
     phone_e164: str
     hours: str
+    timezone: str = "UTC"  # an IANA name; the staff app shows times in it
+    callback_target_hours: int = 24  # the team's own target for a first call (the staff app's report)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def clinic() -> Clinic:
         phone=data["phone"],
         phone_e164=str(data["phone_e164"]),
         hours=data.get("hours") or "",
+        timezone=data.get("timezone") or "UTC",
+        callback_target_hours=int(data.get("callback_target_hours") or 24),
     )
 
 

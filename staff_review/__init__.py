@@ -8,6 +8,7 @@ waitress on 127.0.0.1:8001. Settings (environment):
     STAFF_HOST/STAFF_PORT where to listen (127.0.0.1:8001)
     STAFF_SECRET_KEY      signs session cookies; default: a random key kept in var/staff_review.key
     STAFF_SESSION_HOURS   how long a login lasts however active (12)
+    STAFF_IDLE_MINUTES    how long a login lasts without activity (15)
     STAFF_TRUSTED_PROXY   address of a reverse proxy whose X-Forwarded-For, -Host and -Proto
                           are believed (client addresses for the login rate limit and the
                           audit log; the Secure cookie flag behind an HTTPS proxy)
@@ -31,8 +32,10 @@ SESSION_SECONDS = 12 * 3600
 
 csrf = CSRFProtect()
 
+# Scripts only from the app's own static files (the live queue's poll), never inline.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 
@@ -58,19 +61,23 @@ def secret_key() -> str:
 
 
 def when(value) -> str:
-    """A timestamp (Rasa's epoch seconds or a datetime) as UTC minutes, for templates."""
+    """A timestamp (Rasa's epoch seconds or a datetime) in the clinic's time zone, to the minute,
+    with the zone's abbreviation ("2026-11-28 09:15 PST"), for templates."""
     if value is None or value == "":
         return ""
     if isinstance(value, (int, float)):
         value = datetime.fromtimestamp(value, timezone.utc)
     elif value.tzinfo is None:  # SQLite hands back naive datetimes, stored as UTC
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    from staff_review.callback_queue import clinic_zone  # here: the REST channel imports this package too
+
+    return value.astimezone(clinic_zone()).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def create_app(config: Optional[dict] = None) -> Flask:
-    from staff_review import auth, domain
-    from staff_review.views import admin, callbacks, conversations, corrections, dashboard
+    from staff_review import auth, callback_queue, domain
+    from staff_review.conversations import channel_label
+    from staff_review.views import admin, alerts, callbacks, conversations, corrections, dashboard, reports, search
 
     app = Flask(__name__)
     app.config.update(
@@ -79,7 +86,7 @@ def create_app(config: Optional[dict] = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session, which idles out
-        IDLE_SECONDS=IDLE_SECONDS,
+        IDLE_SECONDS=float(os.environ.get("STAFF_IDLE_MINUTES") or IDLE_SECONDS / 60) * 60,
         SESSION_SECONDS=float(os.environ.get("STAFF_SESSION_HOURS") or SESSION_SECONDS / 3600) * 3600,
         MAX_CONTENT_LENGTH=64 * 1024,
         INTENTS=domain.intents(),
@@ -87,10 +94,16 @@ def create_app(config: Optional[dict] = None) -> Flask:
     app.config.update(config or {})
     app.session_interface = SessionInterface()
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["channel_label"] = channel_label
+    app.jinja_env.filters["phone"] = callback_queue.phone_shown
+    app.jinja_env.filters["tel_uri"] = callback_queue.tel_uri
+    app.jinja_env.globals["outcome_label"] = lambda key: getattr(callback_queue.OUTCOME_BY_KEY.get(key), "label", key)
+    app.jinja_env.globals["clinic_zone"] = callback_queue.clinic_zone().key
     # Login first, then CSRF: an anonymous POST is sent to the login page.
     app.before_request(auth.load_user)
     csrf.init_app(app)
-    for blueprint in (auth.bp, conversations.bp, callbacks.bp, corrections.bp, dashboard.bp, admin.bp):
+    for blueprint in (auth.bp, conversations.bp, callbacks.bp, corrections.bp, dashboard.bp, admin.bp, search.bp, alerts.bp,
+                      reports.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 
 from staff_review import audit, db, two_factor
 from staff_review.users import authenticate, exists
@@ -49,6 +49,9 @@ bp = Blueprint("auth", __name__)
 RATE_WINDOW_SECONDS = 15 * 60  # failures older than this no longer count
 TOUCH_EVERY_SECONDS = 15  # last_seen_at is written at most this often per session
 OPEN_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
+# Requests a page makes by itself (the live queue's poll): they don't count as activity, so a
+# screen left open still logs out when idle, and they get a 401 instead of the login page.
+PASSIVE_ENDPOINTS = {"callbacks.live"}
 PENDING_SECONDS = 5 * 60  # between the right password and the code
 
 
@@ -273,20 +276,35 @@ def load_user() -> None:
                 if row is not None:
                     connection.execute(db.sessions.delete().where(db.sessions.c.token_hash == row.token_hash))
                 session.clear()
+                if request.endpoint in PASSIVE_ENDPOINTS:
+                    return jsonify(error="session_ended"), 401
                 if request.endpoint not in OPEN_ENDPOINTS:
                     why = "day" if too_old else "1"
                     return redirect(url_for("auth.login", expired=why, next=request.full_path.rstrip("?")))
             else:
-                if now - row.last_seen_at > min(TOUCH_EVERY_SECONDS, idle / 10):
+                passive = request.endpoint in PASSIVE_ENDPOINTS
+                if not passive and now - row.last_seen_at > min(TOUCH_EVERY_SECONDS, idle / 10):
                     connection.execute(
                         db.sessions.update().where(db.sessions.c.token_hash == row.token_hash).values(last_seen_at=now)
                     )
                 g.user = row
+    if g.user is None and request.endpoint in PASSIVE_ENDPOINTS:
+        return jsonify(error="session_ended"), 401
     if g.user is None and request.endpoint not in OPEN_ENDPOINTS:
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return redirect(url_for("auth.login"))
     return None
+
+
+def idle_seconds_left() -> Optional[float]:
+    """Seconds before the logged-in session ends for lack of activity (or its working day ends)."""
+    if not g.get("user"):
+        return None
+    now = time.time()
+    idle_end = g.user.last_seen_at + current_app.config["IDLE_SECONDS"]
+    day_end = g.user.created_at + current_app.config["SESSION_SECONDS"]
+    return max(0.0, min(idle_end, day_end) - now)
 
 
 def admin_required(view):

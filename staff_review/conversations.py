@@ -35,6 +35,16 @@ FLAGS = {
 }
 
 
+# How staff know the channels Rasa names ("rest" is the website's chat widget).
+CHANNEL_LABELS = {"rest": "Website", "telegram": "Telegram", "cmdline": "Terminal"}
+PREVIEW_CHARS = 90
+TEST_TRAFFIC = {"": "hidden", "show": "shown", "only": "only test traffic"}
+
+
+def channel_label(channel: str) -> str:
+    return CHANNEL_LABELS.get(channel, channel)
+
+
 @dataclass
 class Filters:
     start: Optional[date] = None
@@ -44,6 +54,7 @@ class Filters:
     flag: str = ""
     reviewed: str = ""  # "yes", "no" or "" (either)
     q: str = ""
+    test: str = ""  # conversations marked as test traffic: "" hidden, "show" listed too, "only"
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -55,10 +66,12 @@ class Filters:
 
         flag = args.get("flag", "")
         reviewed = args.get("reviewed", "")
+        test = args.get("test", "")
         return cls(
             start=day("start"), end=day("end"), channel=args.get("channel", "")[:64],
             intent=args.get("intent", "")[:255], flag=flag if flag in FLAGS else "",
             reviewed=reviewed if reviewed in ("yes", "no") else "", q=args.get("q", "").strip()[:200],
+            test=test if test in TEST_TRAFFIC else "",
         )
 
     def args(self) -> Dict[str, str]:
@@ -87,12 +100,30 @@ def clamp_page(page: int) -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
+def is_test_traffic(c=db.conversations):
+    return sa.exists().where(db.test_traffic.c.conversation_id == c.c.conversation_id)
+
+
 def _query(filters: Filters):
-    c, r, m = db.conversations, db.reviews, db.messages
+    c, r, m, cb = db.conversations, db.reviews, db.messages, db.callback_requests
     current = r.c.reviewed_through >= c.c.last_event_id
+    # What the list shows of each conversation: its first message, and the name given for a callback.
+    preview = (
+        sa.select(sa.func.substr(m.c.text, 1, PREVIEW_CHARS + 1)).where(m.c.conversation_id == c.c.conversation_id)
+        .order_by(m.c.event_id).limit(1).scalar_subquery()
+    )
+    visitor_name = (
+        sa.select(cb.c.name).where(cb.c.conversation_id == c.c.conversation_id)
+        .order_by(cb.c.created_at.desc()).limit(1).scalar_subquery()
+    )
     query = sa.select(
         c, r.c.reviewed_by, r.c.reviewed_at, sa.case((current, True), else_=False).label("reviewed"),
+        preview.label("preview"), visitor_name.label("visitor_name"), is_test_traffic(c).label("test_traffic"),
     ).select_from(c.outerjoin(r, r.c.conversation_id == c.c.conversation_id))
+    if filters.test == "only":
+        query = query.where(is_test_traffic(c))
+    elif filters.test != "show":
+        query = query.where(~is_test_traffic(c))
     if filters.start:
         query = query.where(c.c.last_at >= epoch(filters.start))
     if filters.end:
@@ -138,6 +169,17 @@ def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[L
     return [(row, tags.get(row.conversation_id, [])) for row in rows[:page_size]], len(rows) > page_size
 
 
+def find_ids(conversation_ids: List[str]) -> List:
+    """These conversations as the list shows them (test traffic included), with their tags."""
+    if not conversation_ids:
+        return []
+    query = _query(Filters(test="show")).where(db.conversations.c.conversation_id.in_(sorted(set(conversation_ids))))
+    with db.engine().connect() as connection:
+        rows = list(connection.execute(query))
+        tags = _tags(connection, [row.conversation_id for row in rows])
+    return [(row, tags.get(row.conversation_id, [])) for row in rows]
+
+
 def ids_for_export(filters: Filters, limit: int) -> List[str]:
     c = db.conversations
     query = _query(filters).order_by(c.c.last_at.desc(), c.c.conversation_id).limit(limit)
@@ -162,6 +204,26 @@ def _tags(connection, conversation_ids: List[str]) -> Dict[str, List[str]]:
 def channels() -> List[str]:
     with db.engine().connect() as connection:
         return list(connection.execute(sa.select(db.conversations.c.channel).distinct().order_by(db.conversations.c.channel)).scalars())
+
+
+def mark_test_traffic(conversation_id: str, username: str, is_test: bool) -> bool:
+    """Mark (or unmark) a conversation as test traffic; whether anything changed."""
+    t = db.test_traffic
+    with db.engine().begin() as connection:
+        marked = connection.execute(sa.select(t.c.conversation_id).where(t.c.conversation_id == conversation_id)).first()
+        if is_test and not marked:
+            connection.execute(t.insert().values(conversation_id=conversation_id, marked_by=username,
+                                                 marked_at=datetime.now(timezone.utc)))
+            return True
+        if not is_test and marked:
+            connection.execute(t.delete().where(t.c.conversation_id == conversation_id))
+            return True
+    return False
+
+
+def test_traffic(conversation_id: str):
+    with db.engine().connect() as connection:
+        return connection.execute(sa.select(db.test_traffic).where(db.test_traffic.c.conversation_id == conversation_id)).first()
 
 
 def summary(conversation_id: str):

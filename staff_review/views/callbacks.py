@@ -1,38 +1,148 @@
-"""The callback queue page and status moves."""
+"""The callback queue: a live list of requests, taking one, and logging each call.
+
+The page redraws itself from `/callbacks/live` (JSON, polled by
+static/callbacks.js) without a reload. That poll does not count as activity
+(auth.PASSIVE_ENDPOINTS): a screen left open still logs out after the idle
+limit, and the page then says so instead of showing stale requests.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from datetime import datetime, timezone
 
-from staff_review import audit, callback_queue
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+
+from staff_review import audit, best_time, callback_queue
+from staff_review.auth import idle_seconds_left
 
 bp = Blueprint("callbacks", __name__)
+POLL_SECONDS = 10
+
+
+def _view() -> str:
+    view = request.args.get("view", "open")
+    return view if view in callback_queue.VIEWS else "open"
+
+
+def _query() -> str:
+    return request.args.get("q", "").strip()[:100]
+
+
+def _rows(view: str, q: str):
+    now = datetime.now(timezone.utc)
+    rows = callback_queue.requests(view, username=g.user.username, q=q, now=now)
+    attempts = callback_queue.attempts([row.id for row in rows])
+    local_now = now.astimezone(callback_queue.clinic_zone())
+    shown = []
+    for row in rows:
+        is_open = row.status in callback_queue.OPEN_STATUSES
+        item = {
+            "row": row,
+            "attempts": attempts.get(row.id, []),
+            "open": is_open,
+            "waiting": callback_queue.waiting(row.created_at, now) if is_open else "",
+            "overdue": is_open and now - callback_queue.utc(row.created_at) > callback_queue.target(),
+            "due": is_open and best_time.due_now(row.best_time, local_now),
+            "part_of_day": best_time.part_of_day(row.best_time),
+        }
+        # Everything the row shows that can change: a row is redrawn only when this does.
+        item["version"] = "|".join((callback_queue.version(row, item["attempts"]), item["waiting"],
+                                    str(item["due"]), str(item["overdue"])))
+        shown.append(item)
+    return shown
+
+
+def _render_row(item) -> str:
+    return render_template("_callback_row.html", item=item, outcomes=callback_queue.OUTCOMES,
+                           view=_view(), q=_query())
 
 
 @bp.route("/callbacks")
 def index():
-    status = request.args.get("status", "new")
-    if status not in callback_queue.STATUSES + ("all",):
-        status = "new"
-    rows = callback_queue.requests(None if status == "all" else status)
-    # Names, phone numbers and notes: the page is recorded, with how many it showed.
-    audit.record("view_callbacks", detail=f"status={status}; {len(rows)} requests shown")
+    view, q = _view(), _query()
+    items = _rows(view, q)
+    # Names, phone numbers and notes: the page is recorded, with how many it showed (never the search words).
+    audit.record("view_callbacks", detail=f"view={view}{'; search' if q else ''}; {len(items)} requests shown")
     return render_template(
-        "callbacks.html", rows=rows, status=status, counts=callback_queue.counts(),
-        history=callback_queue.history([row.id for row in rows]), moves=callback_queue.MOVES,
+        "callbacks.html", items=items, view=view, q=q, counts=callback_queue.counts(g.user.username),
+        outcomes=callback_queue.OUTCOMES, poll_seconds=POLL_SECONDS, target_hours=callback_queue.target().total_seconds() // 3600,
+        render_row=_render_row,
     )
 
 
-@bp.route("/callbacks/<int:callback_id>/status", methods=["POST"])
-def move(callback_id: int):
-    request_row = callback_queue.get(callback_id)
-    if request_row is None:
+@bp.route("/callbacks/live")
+def live():
+    """The queue as the page shows it, row by row, for the page's own redraw (and the idle time left)."""
+    view, q = _view(), _query()
+    items = _rows(view, q)
+    known = set(request.args.get("known", "").split(","))
+    # Only rows the page hasn't seen are recorded as newly shown.
+    new = [item for item in items if str(item["row"].id) not in known]
+    if new:
+        audit.record("view_callbacks", detail=f"view={view}; live; {len(new)} new requests shown")
+    return jsonify(
+        rows=[{"id": item["row"].id, "version": item["version"], "html": _render_row(item)} for item in items],
+        counts=callback_queue.counts(g.user.username),
+        idle_seconds_left=idle_seconds_left(),
+    )
+
+
+@bp.route("/callbacks/still-here")
+def still_here():
+    """A click in the live queue: counts as activity (unlike the poll), so the session stays."""
+    return "", 204
+
+
+def _request_or_404(callback_id: int):
+    row = callback_queue.get(callback_id)
+    if row is None:
         abort(404)
-    to_status = request.form.get("to", "")
-    if callback_queue.move(callback_id, request.form.get("from", ""), to_status, g.user.username):
-        audit.record("callback_status", request_row.conversation_id, f"{request_row.reference} -> {to_status}")
-        flash(f"{request_row.reference} is now {to_status}.")
-    else:
-        flash(f"{request_row.reference} was not moved: someone may have changed it already.")
+    return row
+
+
+def _back(row):
     if request.form.get("back") == "conversation":
-        return redirect(url_for("conversations.transcript", id=request_row.conversation_id))
-    return redirect(url_for("callbacks.index", status=request.form.get("from", "new")))
+        return redirect(url_for("conversations.transcript", id=row.conversation_id))
+    args = {name: request.form.get(name) for name in ("view", "q") if request.form.get(name)}
+    return redirect(url_for("callbacks.index", **args) + f"#cb{row.id}")
+
+
+@bp.route("/callbacks/<int:callback_id>/take", methods=["POST"])
+def take(callback_id: int):
+    row = _request_or_404(callback_id)
+    if callback_queue.take(callback_id, g.user.username):
+        audit.record("callback_take", row.conversation_id, row.reference)
+        flash(f"You have taken {row.reference}.")
+    else:
+        holder = callback_queue.get(callback_id).assigned_to
+        flash(f"{row.reference} was not taken: {holder + ' has it' if holder else 'it is closed'}.")
+    return _back(row)
+
+
+@bp.route("/callbacks/<int:callback_id>/release", methods=["POST"])
+def release(callback_id: int):
+    row = _request_or_404(callback_id)
+    if callback_queue.release(callback_id, g.user.username, is_admin=g.user.role == "admin"):
+        audit.record("callback_release", row.conversation_id, f"{row.reference} (held by {row.assigned_to})")
+        flash(f"{row.reference} is back in the queue for anyone to take.")
+    else:
+        flash(f"{row.reference} was not given back: it isn't yours, or it is closed.")
+    return _back(row)
+
+
+@bp.route("/callbacks/<int:callback_id>/attempt", methods=["POST"])
+def attempt(callback_id: int):
+    row = _request_or_404(callback_id)
+    outcome_key = request.form.get("outcome", "")
+    if outcome_key not in callback_queue.OUTCOME_BY_KEY:
+        flash("Choose how the call went.")
+        return _back(row)
+    try:
+        outcome = callback_queue.log_attempt(callback_id, g.user.username, outcome_key, request.form.get("note", ""))
+    except callback_queue.NotYours:
+        holder = callback_queue.get(callback_id).assigned_to
+        flash(f"Not recorded: {row.reference} is {'held by ' + holder if holder and holder != g.user.username else 'closed'}.")
+        return _back(row)
+    # The note is about the person: it stays in the database, not in the audit log.
+    audit.record("callback_attempt", row.conversation_id, f"{row.reference}: {outcome.key}")
+    flash(f"{row.reference}: {outcome.label} recorded" + (", and the request is closed." if outcome.final else "."))
+    return _back(row)

@@ -42,6 +42,7 @@ def index():
     audit.record("view_list", detail=f"{len(rows)} conversations shown; page {page}; {filters.describe() or 'no filters'}")
     return render_template(
         "conversations.html", rows=rows, filters=filters, page=page, has_next=has_next, flags=FLAGS,
+        test_choices=conversations.TEST_TRAFFIC,
         channels=conversations.channels(), intents=current_app.config["INTENTS"] + ["nlu_fallback"],
     )
 
@@ -72,7 +73,8 @@ def transcript():
         review_outdated=bool(review and review.reviewed_through < found.last_event_id),
         tags=curation.tags_of(conversation_id), notes=curation.notes_of(conversation_id),
         corrections=curation.corrections_of(conversation_id),
-        callbacks=callback_queue.requests(conversation_id=conversation_id), moves=callback_queue.MOVES,
+        callbacks=callback_queue.requests(conversation_id=conversation_id), moves=callback_queue.OUTCOMES,
+        test_traffic=conversations.test_traffic(conversation_id),
         intents=current_app.config["INTENTS"], low_confidence=sync.LOW_CONFIDENCE,
     )
 
@@ -118,6 +120,19 @@ def remove_tag():
     conversation_id = _conversation_id()
     curation.remove_tag(conversation_id, request.form.get("tag", ""))
     audit.record("tag_remove", conversation_id)
+    return _back(conversation_id)
+
+
+@bp.route("/conversation/test-traffic", methods=["POST"])
+def mark_test_traffic():
+    """Staff trying the assistant out: hidden from the list and the dashboard unless asked for."""
+    conversation_id = _conversation_id()
+    _transcript_or_404(conversation_id)
+    is_test = request.form.get("test") == "1"
+    if conversations.mark_test_traffic(conversation_id, g.user.username, is_test):
+        audit.record("test_traffic_mark" if is_test else "test_traffic_unmark", conversation_id)
+    flash("Marked as test traffic: hidden from the list unless you ask for it." if is_test
+          else "No longer marked as test traffic.")
     return _back(conversation_id)
 
 

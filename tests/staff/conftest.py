@@ -15,7 +15,7 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 from urllib.parse import quote
 
 import pytest
@@ -93,11 +93,11 @@ def staff_app(assistant, conversations, tmp_path_factory):
     process.wait(timeout=20)
 
 
-def start_staff_app(database_url: str, log: Path):
+def start_staff_app(database_url: str, log: Path, extra_env: Optional[Dict[str, str]] = None):
     """`python -m staff_review` on a free loopback port, its output in `log`: (StaffApp, process)."""
     port = free_port()
     key = secrets.token_urlsafe(32)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "STAFF_SECRET_KEY": key}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "STAFF_SECRET_KEY": key, **(extra_env or {})}
     with open(log, "ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "staff_review", "--port", str(port), "--no-bootstrap"],

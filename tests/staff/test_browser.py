@@ -1,6 +1,6 @@
 """A reviewer's round in a real browser (Debian's Chromium driven by Playwright):
-log in, filter to crisis conversations, open one, mark it reviewed, move its
-callback to contacted, export it."""
+log in, filter to crisis conversations, open one, mark it reviewed, take its
+callback request and log a call, export it."""
 from __future__ import annotations
 
 import json
@@ -52,9 +52,12 @@ def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
     page.wait_for_selector("text=Marked as reviewed.")
     assert page.locator("text=Reviewed by reviewer").count() == 1
 
-    page.click("button:has-text('Mark contacted')")
-    page.wait_for_selector("text=is now contacted")
-    assert page.locator(".callback .status").inner_text() == "contacted"
+    # The transcript offers the queue's actions: take the request, then log a call.
+    page.click(".callback button:has-text('Take')")
+    page.wait_for_selector("text=You have taken")
+    page.select_option(".callback select[name=outcome]", "no_answer")
+    page.click(".callback button:has-text('Log call')")
+    page.wait_for_selector("text=No answer recorded.")
 
     with page.expect_download() as download_info:
         page.click("a:text-is('JSON, redacted')")

@@ -1,0 +1,111 @@
+// The live callback queue: every few seconds, ask /callbacks/live for the rows and redraw
+// the ones that changed. A row someone is working in (a focused field, a typed note or a
+// chosen outcome) is left alone until they are done. When the login session ends, say so
+// plainly, with a link to log in again, instead of showing a stale list.
+(function () {
+  "use strict";
+  var queue = document.getElementById("queue");
+  if (!queue) return;
+  var notice = document.querySelector(".session-notice");
+  var empty = document.querySelector("p.empty");
+  var every = (parseInt(queue.dataset.pollSeconds, 10) || 10) * 1000;
+  var baseTitle = document.title;
+  var unseen = 0;
+
+  function busy(row) {
+    if (row.contains(document.activeElement) && document.activeElement !== document.body) return true;
+    return Array.prototype.some.call(row.querySelectorAll("input[name=note], select[name=outcome]"), function (field) {
+      return field.value !== "";
+    });
+  }
+
+  function rowFrom(html) {
+    var holder = document.createElement("div");
+    holder.innerHTML = html.trim();
+    return holder.firstElementChild;
+  }
+
+  function say(text, loginLink) {
+    notice.textContent = text + " ";
+    if (loginLink) {
+      var link = document.createElement("a");
+      link.href = queue.dataset.login;
+      link.textContent = "Log in again";
+      notice.appendChild(link);
+    }
+    notice.hidden = false;
+  }
+
+  function redraw(data) {
+    var wanted = {};
+    var previous = null;
+    data.rows.forEach(function (item) {
+      wanted[item.id] = true;
+      var row = document.getElementById("cb" + item.id);
+      if (!row) {
+        row = rowFrom(item.html);
+        row.classList.add("arrived");
+        unseen += 1;
+      } else if (row.dataset.version !== item.version && !busy(row)) {
+        var fresh = rowFrom(item.html);
+        row.replaceWith(fresh);
+        row = fresh;
+      }
+      // Keep the server's order.
+      if (previous ? previous.nextElementSibling !== row : queue.firstElementChild !== row) {
+        if (previous) previous.after(row); else queue.prepend(row);
+      }
+      previous = row;
+    });
+    Array.prototype.slice.call(queue.children).forEach(function (row) {
+      if (!wanted[row.dataset.id] && !busy(row)) row.remove();
+    });
+    Object.keys(data.counts).forEach(function (name) {
+      var count = document.querySelector("[data-count='" + name + "']");
+      if (count) count.textContent = data.counts[name];
+    });
+    if (empty) empty.hidden = queue.children.length > 0;
+    document.title = (unseen ? "(" + unseen + " new) " : "") + baseTitle;
+    if (data.idle_seconds_left !== null && data.idle_seconds_left < 120) {
+      say("You will be logged out in about " + Math.max(1, Math.round(data.idle_seconds_left / 60)) +
+          " minute(s) without activity. Click anywhere in the queue or reload the page to stay logged in.", false);
+    } else if (!notice.dataset.ended) {
+      notice.hidden = true;
+    }
+  }
+
+  function poll() {
+    var known = Array.prototype.map.call(queue.children, function (row) { return row.dataset.id; }).join(",");
+    fetch(queue.dataset.live + (queue.dataset.live.indexOf("?") < 0 ? "?" : "&") + "known=" + known, {
+      credentials: "same-origin", headers: { "Accept": "application/json" }, redirect: "manual",
+    }).then(function (response) {
+      if (response.status === 401 || response.type === "opaqueredirect") {
+        notice.dataset.ended = "1";
+        say("Your session has ended (" + queue.dataset.idleMinutes + " minutes without activity, " +
+            "or the end of the working day), " +
+            "so this list is no longer updating.", true);
+        queue.classList.add("stale");
+        return null;
+      }
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      if (data) { redraw(data); setTimeout(poll, every); }
+    }).catch(function () {
+      say("Can't reach the staff app right now; trying again.", false);
+      setTimeout(poll, every * 2);
+    });
+  }
+
+  // Clicking or typing in the queue is activity: a cheap request that counts, so the page stays logged in.
+  var lastTouch = Date.now();
+  document.addEventListener("click", function () {
+    if (Date.now() - lastTouch > 60000) {
+      lastTouch = Date.now();
+      fetch(queue.dataset.live.replace("/live", "/still-here"), { credentials: "same-origin", method: "GET" });
+    }
+    unseen = 0;
+    document.title = baseTitle;
+  });
+  setTimeout(poll, every);
+})();

@@ -230,6 +230,8 @@ messages = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("intent", sa.String(255)),
     sa.Column("confidence", sa.Float),
+    # The form question (slot) the message answered, if it did (revision 0005): its intent means nothing.
+    sa.Column("answers_slot", sa.String(255)),
     sa.Index("ix_staff_messages_conversation_id", "conversation_id"),
     sa.Index("ix_staff_messages_intent_conversation_id", "intent", "conversation_id"),
     sa.Index("ix_staff_messages_timestamp", "timestamp"),

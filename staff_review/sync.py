@@ -24,7 +24,11 @@ A conversation is flagged "callback" only when a callback request was
 stored for it (a callback_requests row), not when the form merely started.
 
 Only user messages reach staff_messages (search, intent filters, top
-intents): bot replies are the assistant's own canned text.
+intents): bot replies are the assistant's own canned text. A message that
+answered a form's question ("Morning" at the best-time question, a phone
+number) keeps the slot it answered in `answers_slot`
+(staff_review.form_answers): it counts neither as low-confidence nor as a
+fallback, whatever the NLU said of it, and intent filters pass it by.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from staff_review import db
+from staff_review.form_answers import Reader, answered, utter_action
 
 BATCH = 1000
 SENDER_CHUNK = 400
@@ -80,50 +85,82 @@ class Summary:
         }
 
 
-def summarise(conversation_id: str, rows: Iterable) -> Summary:
-    """One conversation's summary and user messages, from its events in id order."""
+@dataclass
+class Event:
+    """An event row, its JSON parsed (None where it wasn't read)."""
+    id: int
+    type_name: str
+    timestamp: Optional[float]
+    action_name: Optional[str]
+    data: Optional[dict]
+
+
+def _events(rows: Iterable) -> List[Event]:
+    return [Event(row.id, row.type_name, row.timestamp, row.action_name, json.loads(row.data) if row.data else None)
+            for row in rows]
+
+
+def _reader(events: Sequence[Event]) -> Reader:
+    """The first step of finding form answers (staff_review.form_answers)."""
+    reader = Reader()
+    for event in events:
+        reader.feed(event, event.data)
+    return reader
+
+
+def summarise(conversation_id: str, rows: Iterable, answers: Optional[Dict[int, str]] = None) -> Summary:
+    """One conversation's summary and user messages, from its events in id order.
+
+    `answers` ({user event id: slot}) are the messages that answered a form's
+    question; by default they are found from the rows, whose bot events must
+    then carry their JSON."""
+    events = _events(rows)
+    if answers is None:
+        responses = {e.id: ((e.data or {}).get("metadata") or {}).get("utter_action") for e in events if e.type_name == "bot"}
+        answers = answered(_reader(events).candidates, responses)
+    return _summarise(conversation_id, events, answers)
+
+
+def _summarise(conversation_id: str, events: Sequence[Event], answers: Dict[int, str]) -> Summary:
     summary = Summary(conversation_id)
-    in_form = False  # answers to a form's questions are not misunderstandings, whatever NLU said
-    for row in rows:
-        stamp = row.timestamp or 0.0
+    for event in events:
+        stamp = event.timestamp or 0.0
         if not summary.started_at:
             summary.started_at = stamp
         summary.last_at = max(summary.last_at, stamp)
-        summary.last_event_id = max(summary.last_event_id, row.id)
-        kind, name = row.type_name, row.action_name
+        summary.last_event_id = max(summary.last_event_id, event.id)
+        kind, name = event.type_name, event.action_name
         if kind == "session_started":
             summary.sessions += 1
         elif kind == "action" and name == CRISIS_ACTION:
             summary.crisis = True
-        if kind == "active_loop":
-            in_form = name is not None
         if name in FALLBACK_ACTIONS:
             summary.fallback = True
         if kind == "user":
-            _add_user_message(summary, row, in_form)
+            _add_user_message(summary, event, answers.get(event.id))
     return summary
 
 
-def _add_user_message(summary: Summary, row, in_form: bool) -> None:
-    data = json.loads(row.data or "{}")
+def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str]) -> None:
+    data = event.data or {}
     parse = data.get("parse_data") or {}
     intent = parse.get("intent") or {}
     text = data.get("text") or ""
     confidence = intent.get("confidence")
     summary.turns += 1
     summary.channel = summary.channel or data.get("input_channel") or ""
-    if intent.get("name") == FALLBACK_INTENT and not in_form:
+    if intent.get("name") == FALLBACK_INTENT and not answers_slot:
         summary.fallback = True
     if intent.get("name") == "crisis" or parse.get("crisis_safety_net"):
         summary.crisis = True
     if parse.get("crisis_suspected"):
         summary.crisis_suspected = True
-    if confidence is not None and confidence < LOW_CONFIDENCE and not text.startswith("/") and not in_form:
+    if confidence is not None and confidence < LOW_CONFIDENCE and not text.startswith("/") and not answers_slot:
         summary.low_confidence += 1
     summary.messages.append(
         {
-            "event_id": row.id, "conversation_id": summary.conversation_id, "timestamp": row.timestamp or 0.0,
-            "text": text, "intent": intent.get("name"), "confidence": confidence,
+            "event_id": event.id, "conversation_id": summary.conversation_id, "timestamp": event.timestamp or 0.0,
+            "text": text, "intent": intent.get("name"), "confidence": confidence, "answers_slot": answers_slot,
         }
     )
 
@@ -134,16 +171,21 @@ def summaries_of(connection: Connection, conversation_ids: Sequence[str]) -> Lis
     found: List[Summary] = []
     for start in range(0, len(conversation_ids), SENDER_CHUNK):
         chunk = list(conversation_ids[start:start + SENDER_CHUNK])
+        # Only the JSON of user events and of requested_slot events is read: the flags come from the
+        # plain columns. Form answers need the response names of a few bot events, read after.
+        needs_data = sa.or_(e.c.type_name == "user", sa.and_(e.c.type_name == "slot", e.c.action_name == "requested_slot"))
         rows = connection.execute(
-            # Only user events' JSON is read: the flags come from the plain columns.
             sa.select(e.c.id, e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.action_name,
-                      sa.case((e.c.type_name == "user", e.c.data), else_=sa.null()).label("data"))
+                      sa.case((needs_data, e.c.data), else_=sa.null()).label("data"))
             .where(e.c.sender_id.in_(chunk))
             .order_by(e.c.id)
         ).all()
         by_sender: Dict[str, list] = {}
         for row in rows:
             by_sender.setdefault(row.sender_id, []).append(row)
+        by_sender = {sender: _events(events) for sender, events in by_sender.items()}
+        readers = {sender: _reader(events) for sender, events in by_sender.items()}
+        responses = _responses(connection, [i for reader in readers.values() for i in reader.reply_ids()])
         with_request = set(
             connection.execute(
                 sa.select(db.callback_requests.c.conversation_id).where(
@@ -152,9 +194,19 @@ def summaries_of(connection: Connection, conversation_ids: Sequence[str]) -> Lis
             ).scalars()
         )
         for sender, events in by_sender.items():
-            summary = summarise(sender, events)
+            summary = _summarise(sender, events, answered(readers[sender].candidates, responses))
             summary.callback = sender in with_request
             found.append(summary)
+    return found
+
+
+def _responses(connection: Connection, bot_event_ids: List[int]) -> Dict[int, Optional[str]]:
+    """{bot event id: the response it came from} for these events."""
+    found: Dict[int, Optional[str]] = {}
+    for start in range(0, len(bot_event_ids), SENDER_CHUNK):
+        chunk = bot_event_ids[start:start + SENDER_CHUNK]
+        for event_id, data in connection.execute(sa.select(db.events.c.id, db.events.c.data).where(db.events.c.id.in_(chunk))):
+            found[event_id] = utter_action(data)
     return found
 
 

@@ -1,12 +1,17 @@
 """Exports of one conversation or a filtered set, as CSV or JSON, optionally redacted.
 
 One row (CSV) or object (JSON) per message: conversation, session number,
-time (UTC, ISO 8601), who spoke, the text, and for user messages the
-predicted intent and its confidence. Slot values are not exported: the
-transcript page shows them to staff, and they hold the callback details.
+time (UTC, ISO 8601), who spoke, the text, for user messages the predicted
+intent and its confidence, and `answer_to`: the form question (slot) the
+message answered, if it did (staff_review.form_answers; its intent then
+means nothing). The bot's text is plain: its markdown rendered as text by
+staff_review.bot_text (no "**", list items as "• item" or "1. item", links
+as "label (url)"). Slot values are not exported: the transcript page shows
+them to staff, and they hold the callback details.
 
 A redacted export gives the day of each message rather than its time
-(staff_review/redact.py says what it takes out of the text), and replaces
+(staff_review/redact.py says what it takes out of the text, which is the
+text as exported: the bot's plain text), and replaces
 each conversation id by a pseudonym
 ("conv-" and 12 hex digits, an HMAC of the id under the app's secret key):
 an id is the key to a website conversation, and ids of earlier versions
@@ -27,10 +32,11 @@ import json
 from datetime import datetime, timezone
 from typing import Dict, Iterable, List, Optional
 
+from staff_review import bot_text
 from staff_review import redact as redaction
 from staff_review.transcript import Transcript
 
-FIELDS = ["conversation_id", "session", "time", "speaker", "text", "intent", "confidence"]
+FIELDS = ["conversation_id", "session", "time", "speaker", "text", "intent", "confidence", "answer_to"]
 MAX_CONVERSATIONS = 5000  # a redacted export
 MAX_FULL_CONVERSATIONS = 200  # a full one (an admin's, with a reason): a case, not a copy of the database
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,7 +61,7 @@ def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False
             session += 1
         if item.kind not in ("user", "bot"):
             continue
-        text = item.text
+        text = bot_text.to_plain(item.text) if item.kind == "bot" else item.text
         if redact:
             if item.kind == "user" and item.asked_for in redaction.PERSONAL_ANSWERS and not text.startswith("/"):
                 text = redaction.PERSONAL_ANSWERS[item.asked_for]
@@ -68,6 +74,7 @@ def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False
             "text": text,
             "intent": item.intent if item.kind == "user" else None,
             "confidence": round(item.confidence, 4) if item.confidence is not None else None,
+            "answer_to": item.answered if item.kind == "user" else None,
         })
     return found
 

@@ -1,9 +1,11 @@
 """One conversation as staff read it, built from its events in `events` (always current).
 
 Items, in order: session boundaries, user messages (with predicted intent,
-confidence, entities and the crisis checks' verdict), bot messages (with
-their buttons), actions, form steps and slot values. action_listen and
-featurization events carry nothing a reader needs and are left out.
+confidence, entities and the crisis checks' verdict, or the form question
+they answered: staff_review.form_answers), bot messages (with their buttons;
+`html` renders their markdown safely: staff_review.bot_text), actions, form
+steps and slot values. action_listen and featurization events carry nothing a
+reader needs and are left out.
 """
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
-from staff_review import db
+from staff_review import bot_text, db, domain
+from staff_review.form_answers import Reader, answered
 
 HIDDEN_ACTIONS = {"action_listen", "action_session_start"}
 HIDDEN_EVENTS = {"user_featurization", "action_execution_rejected"}
@@ -40,10 +44,21 @@ class Item:
     value: Any = None
     detail: str = ""
     asked_for: Optional[str] = None  # the slot the form was asking for when this message came
+    answered: Optional[str] = None  # the slot this message answered (not a question asked mid-form)
 
     @property
     def time(self) -> str:
         return datetime.fromtimestamp(self.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+    @property
+    def answer_to(self) -> str:
+        """What the question this message answered asks ("best time to call"), or ""."""
+        return domain.answer_label(self.answered) if self.answered else ""
+
+    @property
+    def html(self) -> Markup:
+        """A bot message's markdown as safe HTML (a user's text is never rendered: the template escapes it)."""
+        return bot_text.to_html(self.text)
 
 
 @dataclass
@@ -65,11 +80,13 @@ def build(conversation_id: str, rows) -> Transcript:
     requested: Optional[str] = None
     session_start = False  # the slots set before a session's first message are defaults
     last_event_id = 0
+    reader, responses = Reader(), {}
     for row in rows:
         last_event_id = max(last_event_id, row.id)
         data = json.loads(row.data or "{}")
         stamp = row.timestamp or 0.0
         kind = row.type_name
+        reader.feed(row, data)
         if kind in HIDDEN_EVENTS:
             continue
         if kind == "session_started":
@@ -87,6 +104,7 @@ def build(conversation_id: str, rows) -> Transcript:
                 crisis_mentioned=bool(parse.get("crisis_mentioned")), asked_for=requested,
             ))
         elif kind == "bot":
+            responses[row.id] = (data.get("metadata") or {}).get("utter_action")
             buttons = ((data.get("data") or {}).get("buttons")) or []
             items.append(Item("bot", stamp, text=data.get("text") or "",
                               buttons=[str(b.get("title", "")) for b in buttons if isinstance(b, dict)]))
@@ -107,6 +125,10 @@ def build(conversation_id: str, rows) -> Transcript:
                     items.append(Item("form", stamp, name=value, detail="asks for"))
             elif name not in QUIET_SLOTS and not session_start:
                 items.append(Item("slot", stamp, name=name, value=value))
+    answers = answered(reader.candidates, responses)
+    for item in items:
+        if item.kind == "user":
+            item.answered = answers.get(item.event_id)
     return Transcript(conversation_id, items, slots, last_event_id)
 
 

@@ -19,7 +19,10 @@ the Telegram bot; see telegram_bridge/config.py), CONVERSATION_SECRET (signs
 conversation tokens; var/conversation.key by default, see channels/ownership.py),
 BRIDGE_SECRET (what the Telegram bridge shows the Rasa server; derived from the
 conversation secret by default), ACTION_SERVER_TOKEN (what the Rasa server shows
-the action server; a fresh one per start by default).
+the action server; a fresh one per start by default), ALERT_SMTP_URL,
+ALERT_EMAIL_FROM, ALERT_EMAIL_TO, ALERT_WEBHOOK_URL and STAFF_PUBLIC_URL (alerts
+to staff: the worker starts only when one of the URLs is set; see
+staff_review/alerts.py).
 """
 from __future__ import annotations
 
@@ -131,20 +134,40 @@ def widget_origins(site_port: str) -> List[str]:
 
 
 def start_web_apps(env: Dict[str, str], site_port: str, staff_port: str, public_url: str) -> List[subprocess.Popen]:
-    """The demo website with the chat widget, the staff review app, and the daily retention purge."""
+    """The demo website with the chat widget, the staff review app, the daily retention purge,
+    and the alert worker when alerts are configured."""
     site = start(
         [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url], env
     )
     staff = start([str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env)
     # Deletes what is past its retention period, now and then daily (staff_review/retention.py).
     retention = start([str(BIN / "python"), "-m", "staff_review.retention", "--daily"], env)
+    alerts = start_alert_worker(env, staff_port)
+    started = [site, staff, retention] + ([alerts] if alerts else [])
     try:
         wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
         wait_until_up(f"http://127.0.0.1:{staff_port}/login", staff, 60)
     except BaseException:
-        stop([site, staff, retention])
+        stop(started)
         raise
-    return [site, staff, retention]
+    return started
+
+
+ALERT_SETTINGS = ("ALERT_SMTP_URL", "ALERT_WEBHOOK_URL")
+
+
+def start_alert_worker(env: Dict[str, str], staff_port: str) -> Optional[subprocess.Popen]:
+    """The alert worker (staff_review/alerts.py), when a mail server or a webhook is configured;
+    a one-line notice otherwise. A malformed setting stops it with a line naming the setting
+    (and `make run` with it: staff must not believe alerts are on when they are not)."""
+    if not any(os.environ.get(name, "").strip() for name in ALERT_SETTINGS):
+        print("Alerts off: set ALERT_SMTP_URL (with ALERT_EMAIL_FROM and ALERT_EMAIL_TO) or ALERT_WEBHOOK_URL "
+              "to alert staff to new callback requests and crises (see README, Alerts).", flush=True)
+        return None
+    alert_env = {**env, "STAFF_PUBLIC_URL": env.get("STAFF_PUBLIC_URL") or f"http://127.0.0.1:{staff_port}"}
+    worker = start([str(BIN / "python"), "-m", "staff_review.alerts"], alert_env)
+    print("Alerts on (python -m staff_review.alerts).", flush=True)
+    return worker
 
 
 def start_telegram_bridge(env: Dict[str, str], rasa_port: str) -> Optional[subprocess.Popen]:

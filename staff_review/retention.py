@@ -16,8 +16,8 @@ come back, and lets the team learn from what people asked; a clinic that
 wants less sets less. `make purge` applies them once and prints what went;
 `make run` starts `python -m staff_review.retention --daily`, which applies
 them at start and then once a day. Expired login sessions and old failed
-login attempts go too (they hold no health information, but no reason to
-keep them).
+login attempts go too, and alerts sent or given up more than 30 days ago
+(they hold no health information, but no reason to keep them).
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
-from staff_review import db
+from staff_review import alerts, db
 from staff_review.erase import NothingToErase, erase_conversations
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,8 @@ def purge(retention: Retention, now: Optional[datetime] = None, url: Optional[st
         counts["audit rows"] = connection.execute(
             db.audit_log.delete().where(db.audit_log.c.at < now - timedelta(days=retention.audit_days))
         ).rowcount
+        # Alerts sent or given up (staff_review/alerts.py): no health information, but no reason to keep them.
+        connection.execute(db.alert_outbox.delete().where(alerts.finished_before(now.timestamp() - alerts.KEEP_DAYS * DAY)))
         connection.execute(db.sessions.delete().where(db.sessions.c.last_seen_at < now.timestamp() - DAY))
         connection.execute(db.login_attempts.delete().where(db.login_attempts.c.at < now.timestamp() - DAY))
         if any(counts.values()):

@@ -33,7 +33,9 @@ Why it works this way:
   above a watermark (alert_state "callback_requests"), and, after bringing the
   staff app's index up to date (`sync.sync()`, incremental and idempotent),
   conversations flagged crisis with a crisis event above the event watermark
-  (alert_state "events") and no crisis alert yet (one per conversation). A
+  (alert_state "events") and no crisis alert yet that day (one per
+  conversation per clinic day: someone back in danger next week is announced
+  again; `reference` holds the day). A
   mail server that is down, slow or refusing can't delay or break a
   conversation: nothing on the reply path talks to it.
 * **Nothing is lost, nothing is sent twice.** Each alert becomes one row per
@@ -75,7 +77,7 @@ import urllib.error
 import urllib.request
 from collections import Counter, namedtuple
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from ipaddress import ip_address
@@ -87,6 +89,7 @@ from sqlalchemy.engine import Engine
 
 from staff_review import db, sync
 from staff_review.best_time import part_of_day
+from staff_review.callback_queue import clinic_zone
 
 logger = logging.getLogger("staff_review.alerts")
 
@@ -371,14 +374,21 @@ def enqueue_callbacks(engine: Engine, destinations: Sequence[str], previous: int
         previous = mark
 
 
+def crisis_day(now: float) -> str:
+    """The clinic's calendar day of `now`: a conversation's crisis alerts are one per such day."""
+    return datetime.fromtimestamp(now, timezone.utc).astimezone(clinic_zone()).date().isoformat()
+
+
 def enqueue_crises(engine: Engine, destinations: Sequence[str], previous: int, now: float) -> int:
-    """Outbox rows for conversations given the crisis reply since the event watermark (one each, ever)."""
+    """Outbox rows for conversations given the crisis reply since the event watermark (one each per day)."""
     sync.sync(engine)
     conversations, outbox, e = db.conversations, db.alert_outbox, db.events
+    day = crisis_day(now)
     with engine.connect() as connection:
         mark = max(previous, _events_mark(engine))
         alerted = sa.select(outbox.c.id).where(
-            outbox.c.kind == CRISIS, outbox.c.conversation_id == conversations.c.conversation_id
+            outbox.c.kind == CRISIS, outbox.c.conversation_id == conversations.c.conversation_id,
+            outbox.c.reference == day,
         ).exists()
         candidates = list(connection.execute(
             sa.select(conversations.c.conversation_id)
@@ -394,7 +404,7 @@ def enqueue_crises(engine: Engine, destinations: Sequence[str], previous: int, n
                            sa.and_(e.c.type_name == "user", e.c.intent_name == "crisis")),
                 )
             ).scalars().all()
-    subjects = [(conversation_id, "", None) for conversation_id in sorted(crises)]
+    subjects = [(conversation_id, day, None) for conversation_id in sorted(crises)]
     return _enqueue(engine, EVENTS_MARK, previous, mark, CRISIS, subjects, destinations, now)
 
 

@@ -179,7 +179,7 @@ alert_outbox = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),  # "callback" or "crisis"
     sa.Column("destination", sa.String(16), nullable=False),  # "email" or "webhook"
     sa.Column("conversation_id", sa.String(255), nullable=False),
-    sa.Column("reference", sa.String(16), nullable=False, server_default=""),  # "" for crisis alerts
+    sa.Column("reference", sa.String(16), nullable=False, server_default=""),  # a crisis alert: the clinic day it is for
     sa.Column("best_time", sa.String(16)),  # morning/afternoon/evening/any time, never what was typed
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),

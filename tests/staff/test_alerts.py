@@ -233,7 +233,7 @@ def test_a_new_callback_request_is_announced_by_email_and_webhook(assistant, set
     check_output(sender, reference)
 
 
-def test_a_crisis_is_announced_once(assistant, settings, mailbox, receiver, staff_app):
+def test_a_crisis_is_announced_once_a_day(assistant, settings, mailbox, receiver, staff_app):
     sender = f"alert-crisis-{uuid.uuid4().hex[:8]}"
     reply = assistant.say(sender, CRISIS_MESSAGE)
     assert any((message.get("custom") or {}).get("crisis") for message in reply), reply
@@ -241,7 +241,7 @@ def test_a_crisis_is_announced_once(assistant, settings, mailbox, receiver, staf
 
     [row_email, row_hook] = outbox(assistant, "conversation_id = ?", sender)
     assert (row_email["kind"], row_email["destination"], row_email["reference"], row_hook["destination"]) == (
-        "crisis", "email", "", "webhook")
+        "crisis", "email", alerts.crisis_day(time.time()), "webhook")
     assert row_email["sent_at"] and row_hook["sent_at"]
     [mail] = [mail for _, mail in mailbox.about("crisis reply")
               if mail.get_content().splitlines()[0].endswith(f"/alerts/{row_email['id']}")]
@@ -261,6 +261,16 @@ def test_a_crisis_is_announced_once(assistant, settings, mailbox, receiver, staf
     assert (len(mailbox.messages), len(receiver.bodies)) == (mails, hooks)
     assert len(outbox(assistant, "conversation_id = ?", sender)) == 2
     check_output(sender)
+
+    # The same person back in danger another day is announced again.
+    assistant.say(sender, CRISIS_MESSAGE)
+    engine = db.engine(assistant.database_url)
+    with engine.connect() as connection:
+        watermark = connection.execute(sa.text("SELECT last_id FROM alert_state WHERE name = 'events'")).scalar()
+    tomorrow = time.time() + 86400
+    assert alerts.enqueue_crises(engine, ("email", "webhook"), watermark, tomorrow) == 2
+    rows = outbox(assistant, "conversation_id = ?", sender)
+    assert [row["reference"] for row in rows[2:]] == [alerts.crisis_day(tomorrow)] * 2
 
 
 def test_a_mail_server_that_is_down_delays_nothing_and_loses_nothing(assistant, settings, tmp_path):

@@ -52,7 +52,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),  # "callback" or "crisis"
         sa.Column("destination", sa.String(16), nullable=False),  # "email" or "webhook"
         sa.Column("conversation_id", sa.String(255), nullable=False),
-        # The callback request's, for "callback"; "" for "crisis" (NULLs would escape the unique constraint).
+        # The callback request's, for "callback"; the clinic day, for "crisis" (one a day; never NULL,
+        # which would escape the unique constraint).
         sa.Column("reference", sa.String(16), nullable=False, server_default=""),
         sa.Column("best_time", sa.String(16), nullable=True),  # morning/afternoon/evening/any time, never free text
         sa.Column("created_at", sa.Float, nullable=False),

@@ -48,7 +48,10 @@ class Item:
 
     @property
     def time(self) -> str:
-        return datetime.fromtimestamp(self.timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        """When, to the second, in the clinic's time zone (as every time the app shows)."""
+        from staff_review.callback_queue import clinic_zone
+
+        return datetime.fromtimestamp(self.timestamp, timezone.utc).astimezone(clinic_zone()).strftime("%Y-%m-%d %H:%M:%S %Z")
 
     @property
     def answer_to(self) -> str:

@@ -67,14 +67,15 @@ def transcript():
     found = _transcript_or_404(conversation_id)
     audit.record("view_transcript", conversation_id)
     review = curation.review_of(conversation_id)
+    requests_here = callback_queue.requests(conversation_id=conversation_id)
     return render_template(
         "transcript.html", transcript=found, conversation_id=conversation_id,
         summary=conversations.summary(conversation_id), review=review,
         review_outdated=bool(review and review.reviewed_through < found.last_event_id),
         tags=curation.tags_of(conversation_id), notes=curation.notes_of(conversation_id),
         corrections=curation.corrections_of(conversation_id),
-        callbacks=callback_queue.requests(conversation_id=conversation_id), moves=callback_queue.OUTCOMES,
-        test_traffic=conversations.test_traffic(conversation_id),
+        callbacks=requests_here, callback_attempts=callback_queue.attempts([row.id for row in requests_here]),
+        moves=callback_queue.OUTCOMES, test_traffic=conversations.test_traffic(conversation_id),
         intents=current_app.config["INTENTS"], low_confidence=sync.LOW_CONFIDENCE,
     )
 

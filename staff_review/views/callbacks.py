@@ -15,7 +15,7 @@ from staff_review import audit, best_time, callback_queue
 from staff_review.auth import idle_seconds_left
 
 bp = Blueprint("callbacks", __name__)
-POLL_SECONDS = 10
+POLL_SECONDS = 5
 
 
 def _view() -> str:

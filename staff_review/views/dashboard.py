@@ -1,7 +1,7 @@
-"""The dashboard page."""
+"""The dashboard page: counts only (no names, numbers or messages), so no audit row."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request, url_for
 
 from staff_review import dashboard, sync
 
@@ -17,4 +17,5 @@ def index():
     except ValueError:
         days = 30
     days = days if days in PERIODS else 30
-    return render_template("dashboard.html", f=dashboard.figures(days), periods=PERIODS)
+    return render_template("dashboard.html", f=dashboard.figures(days, g.user.username), periods=PERIODS,
+                           list_url=url_for("conversations.index"))

@@ -241,7 +241,8 @@ def figures(days: int, username: str, now: Optional[datetime] = None) -> Dict:
         "per_day": vertical_bars(day_series),
         "per_day_rows": rows(list(reversed(day_series))),  # the same values as text, newest first
         "flags": rows([(FLAGS[flag], flag_counts[flag], {**span, "flag": flag}) for flag in flag_conditions]),
-        "channels": rows([(channel, n, {**span, "channel": channel}) for channel, n in by_channel]),
+        "channels": rows([(conversations.channel_label(channel), n, {**span, "channel": channel})
+                          for channel, n in by_channel]),  # named as the list names them ("Website")
         "top_intents": rows([(intent, n, {**span, "intent": intent}) for intent, n in by_intent]),
         "callbacks": rows([("requested", requested, {}), ("reached", reached, {}), ("closed", closed, {})]),
         "callbacks_requested": requested,

@@ -345,7 +345,8 @@ def test_the_figures_on_sqlite_and_postgresql(database):
                                                            intent="greet", confidence=0.9))
     figures = dashboard.figures(30, "reviewer", now=now)
     assert figures["conversations"] == 2 and figures["crisis"] == 1
-    assert [(row.label, row.value) for row in figures["channels"]] == [("rest", 1), ("telegram", 1)]
+    assert [(row.label, row.value, row.args["channel"]) for row in figures["channels"]] == [
+        ("Website", 1, "rest"), ("Telegram", 1, "telegram")]
     assert [(row.label, row.value) for row in figures["top_intents"]] == [("greet", 2)]
     per_day = {row.label: row.value for row in figures["per_day_rows"]}
     for offset in range(7):

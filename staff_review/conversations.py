@@ -105,20 +105,10 @@ def is_test_traffic(c=db.conversations):
 
 
 def _query(filters: Filters):
-    c, r, m, cb = db.conversations, db.reviews, db.messages, db.callback_requests
+    c, r, m = db.conversations, db.reviews, db.messages
     current = r.c.reviewed_through >= c.c.last_event_id
-    # What the list shows of each conversation: its first message, and the name given for a callback.
-    preview = (
-        sa.select(sa.func.substr(m.c.text, 1, PREVIEW_CHARS + 1)).where(m.c.conversation_id == c.c.conversation_id)
-        .order_by(m.c.event_id).limit(1).scalar_subquery()
-    )
-    visitor_name = (
-        sa.select(cb.c.name).where(cb.c.conversation_id == c.c.conversation_id)
-        .order_by(cb.c.created_at.desc()).limit(1).scalar_subquery()
-    )
     query = sa.select(
         c, r.c.reviewed_by, r.c.reviewed_at, sa.case((current, True), else_=False).label("reviewed"),
-        preview.label("preview"), visitor_name.label("visitor_name"), is_test_traffic(c).label("test_traffic"),
     ).select_from(c.outerjoin(r, r.c.conversation_id == c.c.conversation_id))
     if filters.test == "only":
         query = query.where(is_test_traffic(c))
@@ -151,7 +141,21 @@ def _query(filters: Filters):
     return query
 
 
-def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[List, bool]:
+@dataclass(frozen=True)
+class Listed:
+    """A conversation as the list shows it: its summary row, its first message, and the name
+    given for a callback. Attributes of the row are reachable directly (listed.turns)."""
+
+    row: object
+    preview: str
+    visitor_name: str
+    test_traffic: bool
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
+def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[List[Tuple[Listed, List[str]]], bool]:
     """One page of conversations, most recent activity first, and whether there is a next page.
 
     No total count: counting every match of a common search word would cost
@@ -165,8 +169,37 @@ def find(filters: Filters, page: int = 1, page_size: int = PAGE_SIZE) -> Tuple[L
     )
     with db.engine().connect() as connection:
         rows = list(connection.execute(query))
-        tags = _tags(connection, [row.conversation_id for row in rows[:page_size]])
-    return [(row, tags.get(row.conversation_id, [])) for row in rows[:page_size]], len(rows) > page_size
+        return _listed(connection, rows[:page_size]), len(rows) > page_size
+
+
+def _listed(connection, rows) -> List[Tuple[Listed, List[str]]]:
+    """The page's rows with what the list shows beside them, fetched for the page's rows only
+    (as columns of the list's query they would be computed for every row an OFFSET skips)."""
+    ids = [row.conversation_id for row in rows]
+    tags = _tags(connection, ids)
+    m, cb, t = db.messages, db.callback_requests, db.test_traffic
+    previews: Dict[str, str] = {}
+    names: Dict[str, str] = {}
+    tests = set()
+    if ids:
+        first = (
+            sa.select(m.c.conversation_id, sa.func.min(m.c.event_id).label("event_id"))
+            .where(m.c.conversation_id.in_(ids)).group_by(m.c.conversation_id).subquery()
+        )
+        previews = dict(connection.execute(
+            sa.select(m.c.conversation_id, sa.func.substr(m.c.text, 1, PREVIEW_CHARS + 1))
+            .join(first, m.c.event_id == first.c.event_id)
+        ).all())
+        for conversation_id, name in connection.execute(
+            sa.select(cb.c.conversation_id, cb.c.name).where(cb.c.conversation_id.in_(ids)).order_by(cb.c.created_at)
+        ):
+            names[conversation_id] = name  # the latest request's name
+        tests = set(connection.execute(sa.select(t.c.conversation_id).where(t.c.conversation_id.in_(ids))).scalars())
+    return [
+        (Listed(row, previews.get(row.conversation_id, ""),
+                names.get(row.conversation_id, ""), row.conversation_id in tests), tags.get(row.conversation_id, []))
+        for row in rows
+    ]
 
 
 def find_ids(conversation_ids: List[str]) -> List:
@@ -175,9 +208,7 @@ def find_ids(conversation_ids: List[str]) -> List:
         return []
     query = _query(Filters(test="show")).where(db.conversations.c.conversation_id.in_(sorted(set(conversation_ids))))
     with db.engine().connect() as connection:
-        rows = list(connection.execute(query))
-        tags = _tags(connection, [row.conversation_id for row in rows])
-    return [(row, tags.get(row.conversation_id, [])) for row in rows]
+        return _listed(connection, list(connection.execute(query)))
 
 
 def ids_for_export(filters: Filters, limit: int) -> List[str]:

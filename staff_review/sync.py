@@ -28,7 +28,8 @@ intents): bot replies are the assistant's own canned text. A message that
 answered a form's question ("Morning" at the best-time question, a phone
 number) keeps the slot it answered in `answers_slot`
 (staff_review.form_answers): it counts neither as low-confidence nor as a
-fallback, whatever the NLU said of it, and intent filters pass it by.
+fallback, whatever the NLU said of it, and its intent is not indexed (NULL), so intent
+filters and the dashboard's intent counts pass it by.
 """
 from __future__ import annotations
 
@@ -160,7 +161,10 @@ def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str
     summary.messages.append(
         {
             "event_id": event.id, "conversation_id": summary.conversation_id, "timestamp": event.timestamp or 0.0,
-            "text": text, "intent": intent.get("name"), "confidence": confidence, "answers_slot": answers_slot,
+            # An answer's intent is noise ("Morning" as greet): kept out of the index, so intent filters
+            # and the dashboard's intent counts pass it by without looking at answers_slot.
+            "text": text, "intent": None if answers_slot else intent.get("name"), "confidence": confidence,
+            "answers_slot": answers_slot,
         }
     )
 

@@ -148,6 +148,11 @@ def test_answers_are_no_low_confidence_or_fallback_turns(staff_app, conversation
     assert answers["please call me"] is None and answers["I want to kill myself"] is None
     _, answers = counted(assistant.database_url, hostile)
     assert answers["what is IOP?"] is None and answers[HOSTILE_NAME] == "callback_name"
+    # "Morning" read as greet doesn't make the conversation one where someone greeted: intent
+    # filters (and the dashboard's intent counts, which are what they list) pass answers by.
+    greeted = client.get("/conversations", params={"intent": "greet"}).text
+    assert f">{conversations.crisis}</a>" in greeted, "'hi' is a greeting"
+    assert f">{conversations.walkthrough}</a>" not in greeted
     # A message nobody understood, outside any form, still counts.
     (low_confidence, fallback), _ = counted(assistant.database_url, conversations.misunderstood)
     assert low_confidence == 1 and fallback

@@ -85,6 +85,10 @@ def settings(assistant, conversations, staff_app, mailbox, receiver) -> Dict[str
         "ALERT_WEBHOOK_URL": receiver.url,
         "STAFF_PUBLIC_URL": staff_app.url + "/",
     }
+    # A worker's first start, even if another test module's worker ran on this shared database.
+    with sqlite3.connect(sqlite_file(assistant.database_url)) as connection:
+        connection.execute("DELETE FROM alert_state")
+        connection.execute("DELETE FROM alert_outbox")
     run_worker(assistant, configured)
     before = (conversations.crisis, conversations.callback, conversations.walkthrough)
     assert outbox(assistant, "conversation_id IN (?, ?, ?)", *before) == [], "no alerts for the past"

@@ -100,7 +100,8 @@ def test_sql_in_the_search_box_is_harmless(staff_app, assistant, conversations, 
         }
     response = client.get("/conversations", params={"q": query})
     assert response.status_code == 200
-    listed = {unescape(cid) for cid in re.findall(r'<a href="/conversation\?id=[^"]*">([^<]*)</a>', response.text)}
+    listed = {unescape(cid) for cid in re.findall(r'<a href="/conversation\?id=[^"]*" class="conversation-id">([^<]*)</a>',
+                                                   response.text)}
     assert listed <= wrote, "the query was read as SQL or as a wildcard"
     assert bool(listed) == bool(wrote)
     if not wrote:

@@ -28,11 +28,12 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answer_digression
 from actions.triage import answers_from, yes_no_words
 from channels.ownership import conversation_ref
+from storage import phone_numbers
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_REGION = "US"
+DEFAULT_REGION = phone_numbers.REGION
 MAX_PHONE_CHARS = 40
 # Digits, separators, a leading +, and an extension word: nothing else. The
 # library would read "1-800-FLOWERS" or "📞 555..." happily; a person typing
@@ -51,14 +52,7 @@ class PhoneNumber:
 
     @property
     def display(self) -> str:
-        number = phonenumbers.parse(self.e164)
-        region_format = (
-            phonenumbers.PhoneNumberFormat.NATIONAL
-            if phonenumbers.region_code_for_number(number) == DEFAULT_REGION
-            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        )
-        shown = phonenumbers.format_number(number, region_format)
-        return f"{shown} ext. {self.extension}" if self.extension else shown
+        return phone_numbers.shown(self.stored)
 
 
 def parse_phone(text: str) -> Optional[PhoneNumber]:
@@ -241,8 +235,7 @@ def note_of(tracker: Tracker) -> Optional[str]:
 
 
 def display_phone(stored: str) -> str:
-    e164, _, extension = stored.partition(";ext=")
-    return PhoneNumber(e164, extension or None).display
+    return phone_numbers.shown(stored)
 
 
 class ActionCallbackReview(Action):

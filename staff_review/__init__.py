@@ -77,6 +77,7 @@ def when(value) -> str:
 def create_app(config: Optional[dict] = None) -> Flask:
     from staff_review import auth, callback_queue, domain
     from staff_review.conversations import channel_label
+    from storage import phone_numbers
     from staff_review.views import admin, alerts, callbacks, conversations, corrections, dashboard, reports, search
 
     app = Flask(__name__)
@@ -95,8 +96,8 @@ def create_app(config: Optional[dict] = None) -> Flask:
     app.session_interface = SessionInterface()
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["channel_label"] = channel_label
-    app.jinja_env.filters["phone"] = callback_queue.phone_shown
-    app.jinja_env.filters["tel_uri"] = callback_queue.tel_uri
+    app.jinja_env.filters["phone"] = phone_numbers.shown
+    app.jinja_env.filters["tel_uri"] = phone_numbers.tel_uri
     app.jinja_env.globals["outcome_label"] = lambda key: getattr(callback_queue.OUTCOME_BY_KEY.get(key), "label", key)
     app.jinja_env.globals["clinic_zone"] = callback_queue.clinic_zone().key
     # Login first, then CSRF: an anonymous POST is sent to the login page.

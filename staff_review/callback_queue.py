@@ -20,16 +20,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 import sqlalchemy as sa
 
 from knowledge import clinic
 from staff_review import best_time, db
+from storage import phone_numbers
 
 OPEN_STATUSES = ("new", "contacted")
 CLOSED = "closed"
 MAX_NOTE_CHARS = 500
-PHONE_REGION = "US"  # numbers typed without a country code, as the assistant reads them (actions/callback.py)
 
 
 @dataclass(frozen=True)
@@ -71,39 +70,6 @@ def utc(value: Optional[datetime]) -> Optional[datetime]:
 def target() -> timedelta:
     """How soon the team aims to make a first call (knowledge/clinic.yml)."""
     return timedelta(hours=clinic().callback_target_hours)
-
-
-def phone_e164(text: str) -> Optional[str]:
-    """A phone number typed in any format (619.555.0142, +1 619 555 0142) as E.164, or None."""
-    digits = re.sub(r"[^\d+]", "", text or "")
-    if len(digits.lstrip("+")) < 7:
-        return None
-    try:
-        number = phonenumbers.parse(text, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def phone_shown(stored: str) -> str:
-    """A stored number ("+16195550142;ext=12") as staff read it: national format at home, else international."""
-    number_part, _, extension = (stored or "").partition(";ext=")
-    try:
-        number = phonenumbers.parse(number_part, None)
-    except phonenumbers.NumberParseException:
-        return stored
-    national = phonenumbers.region_code_for_number(number) == PHONE_REGION
-    shown = phonenumbers.format_number(
-        number, phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return f"{shown} ext. {extension}" if extension else shown
-
-
-def tel_uri(stored: str) -> str:
-    """The tel: link of a stored number (RFC 3966: "tel:+16195550142;ext=12")."""
-    return "tel:" + (stored or "").replace(" ", "")
 
 
 def waiting(created_at: datetime, now: datetime) -> str:
@@ -168,9 +134,9 @@ def search_condition(q: str):
     reference = REFERENCE.match(q)
     if reference:
         return c.c.reference == "CB-" + reference.group(1).upper()
-    e164 = phone_e164(q)
+    e164 = phone_numbers.e164_for_lookup(q)
     if e164:
-        return c.c.phone.like(e164.replace("%", "") + "%")  # any extension
+        return phone_numbers.stored_as(c.c.phone, e164)
     words = q.strip()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return c.c.name.ilike(f"%{words}%", escape="\\")
 

@@ -29,13 +29,11 @@ import sys
 from datetime import datetime, timezone
 from typing import Dict, Iterable, List, Optional
 
-import phonenumbers
 import sqlalchemy as sa
 
 from staff_review import db, secret_key
 from staff_review.exports import pseudonym
-
-PHONE_REGION = "US"
+from storage import phone_numbers
 
 # Every table that holds a conversation's data, by the column naming it.
 BY_CONVERSATION = (
@@ -63,13 +61,13 @@ def conversations_with_reference(connection, reference: str) -> List[str]:
 
 
 def conversations_with_phone(connection, phone: str) -> List[str]:
-    """Conversations whose callback request has this number (stored as E.164)."""
-    try:
-        number = phonenumbers.parse(phone, PHONE_REGION)
-    except phonenumbers.NumberParseException:
+    """Conversations whose callback request has this number (stored as E.164, any extension)."""
+    e164 = phone_numbers.e164_for_lookup(phone)
+    if e164 is None:
         return []
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    query = sa.select(db.callback_requests.c.conversation_id).where(db.callback_requests.c.phone == e164)
+    query = sa.select(db.callback_requests.c.conversation_id).where(
+        phone_numbers.stored_as(db.callback_requests.c.phone, e164)
+    )
     return sorted({row[0] for row in connection.execute(query)})
 
 

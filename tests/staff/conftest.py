@@ -15,7 +15,8 @@ import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from html.parser import HTMLParser
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import pytest
@@ -29,6 +30,22 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 XSS = "<script>alert(1)</script>"
 NAME, PHONE, EMAIL = "Sam Rivera", "(619) 555-0123", "sam.rivera@example.com"
 MISUNDERSTOOD = "blorp zibble quux vrrm"
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: List[Tuple[str, Dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_in(html: str) -> List[Tuple[str, Dict[str, str]]]:
+    """Every start tag in a piece of HTML, with its attributes, as a browser's parser reads them."""
+    parser = _Tags()
+    parser.feed(html)
+    return parser.tags
 
 
 def path_of(conversation_id: str, action: str = "") -> str:

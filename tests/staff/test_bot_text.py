@@ -3,23 +3,13 @@ the plain text of exports. Pure functions, no server: the transcripts that use t
 tested against the real app in test_transcript_reading.py."""
 from __future__ import annotations
 
-from html.parser import HTMLParser
 
 import pytest
 
 from staff_review.bot_text import to_html, to_plain
+from tests.staff.conftest import tags_in
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "a", "span"}
-
-
-class Tags(HTMLParser):
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tags = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
 
 
 @pytest.mark.parametrize("text", [
@@ -50,7 +40,7 @@ class Tags(HTMLParser):
 ])
 def test_nothing_a_person_types_becomes_active_html(text):
     for message in (text, f"- Note: {text}", f"Here's what I'll send:\n- Name: {text}\n\nIs that right?"):
-        for tag, attributes in Tags(to_html(message)).tags:
+        for tag, attributes in tags_in(to_html(message)):
             assert tag in ALLOWED_TAGS, (message, tag)
             assert not any(name.startswith("on") or name in ("src", "style") for name in attributes), (message, attributes)
             if tag == "a":

@@ -12,14 +12,13 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from html.parser import HTMLParser
 
 import pytest
 from markupsafe import escape
 
 from staff_review.bot_text import SAFE_LINK
 from tests.servers import ROOT
-from tests.staff.conftest import NAME, path_of, sqlite_file
+from tests.staff.conftest import NAME, path_of, sqlite_file, tags_in
 
 HOSTILE_NAME = "[x](javascript:alert(1))"
 HOSTILE_TAG = "<img src=x onerror=alert(1)>"
@@ -48,18 +47,6 @@ def user_bubble(page: str, text: str) -> str:
     at = page.index(f'<div class="text">{escape(text)}</div>')
     start = page.rindex('<div class="bubble user', 0, at)
     return page[start:page.index('<div class="bubble', at)]
-
-
-class Markup(HTMLParser):
-    """Every tag and attribute in a piece of HTML."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tags = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
 
 
 def test_bot_markdown_is_rendered_not_shown_raw(staff_app, conversations):
@@ -95,7 +82,7 @@ def test_hostile_input_is_inert(staff_app, hostile):
     assert "&lt;img src=x onerror=alert(1)&gt;" in summary
     assert '<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer nofollow" target="_blank">site</a>' in summary
     for html in bubbles(page, "bot"):
-        for tag, attributes in Markup(html).tags:
+        for tag, attributes in tags_in(html):
             assert tag in {"p", "br", "ul", "ol", "li", "strong", "em", "a", "span"}, tag
             assert not any(name.startswith("on") or name in ("style", "src") for name in attributes), (tag, attributes)
             if tag == "a":

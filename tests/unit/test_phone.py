@@ -1,7 +1,8 @@
-"""Phone numbers as people type them (actions/callback.py)."""
+"""Phone numbers as people type them (actions/callback.py), and as the project stores, shows and looks them up (storage/phone_numbers.py)."""
 import pytest
 
 from actions.callback import parse_phone
+from storage import phone_numbers
 
 
 @pytest.mark.parametrize(
@@ -42,3 +43,23 @@ def test_valid_numbers_are_normalised(typed, stored, shown):
 )
 def test_bad_numbers_are_refused(typed):
     assert parse_phone(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["619.555.0142", "+1 619-555-0142", "(619) 555 0142", "6195550142", "1-619-555-0142"])
+def test_staff_find_a_number_however_they_type_it(typed):
+    assert phone_numbers.e164_for_lookup(typed) == "+16195550142"
+
+
+@pytest.mark.parametrize("typed", ["Jordan", "CB-7KQ4MZ", "555", "12345", "what is iop"])
+def test_words_and_short_numbers_are_not_looked_up_as_phone_numbers(typed):
+    assert phone_numbers.e164_for_lookup(typed) is None
+
+
+@pytest.mark.parametrize("stored, seen, link", [
+    ("+16195550142", "(619) 555-0142", "tel:+16195550142"),
+    ("+18555080437;ext=12", "(855) 508-0437 ext. 12", "tel:+18555080437;ext=12"),
+    ("+442079460958", "+44 20 7946 0958", "tel:+442079460958"),
+])
+def test_stored_numbers_are_shown_at_home_in_national_format_and_dialled_by_link(stored, seen, link):
+    assert phone_numbers.shown(stored) == seen
+    assert phone_numbers.tel_uri(stored) == link

@@ -146,3 +146,27 @@ def test_a_coordinator_works_a_new_callback_request_from_a_phone(browser, site, 
         "closed: Reached – assessment booked")
     fits_the_screen(coordinator)
     assert coordinator.errors == [] and visitor.errors == []
+
+
+def test_the_queue_says_plainly_when_the_login_has_ended(browser, staff, assistant, tmp_path):
+    """With a 6-second idle limit: the open queue, left alone, says the session ended and links to
+    the login (the poll itself doesn't count as activity), instead of silently going stale."""
+    app, process = start_staff_app(assistant.database_url, tmp_path / "idle.log", {"STAFF_IDLE_MINUTES": "0.1"})
+    try:
+        page = new_page(browser, PHONE_SCREEN)
+        page.goto(app.url + "/callbacks")
+        page.fill("input[name=username]", "reviewer")
+        page.fill("input[name=password]", PASSWORDS["reviewer"])
+        page.click("button:has-text('Log in')")
+        page.wait_for_url("**/callbacks")
+        notice = page.locator(".session-notice")
+        expect(notice).to_contain_text("Your session has ended", timeout=30_000)
+        expect(notice.get_by_role("link", name="Log in again")).to_have_attribute("href", "/login?next=/callbacks")
+        expect(page.locator("#queue")).to_have_class(re.compile(r"\bstale\b"))
+        fits_the_screen(page)
+        notice.get_by_role("link", name="Log in again").click()
+        expect(page.get_by_role("heading", name="Staff log in")).to_be_visible()
+        assert [error for error in page.errors if "401" not in error] == [], page.errors
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -139,7 +139,7 @@ def login():
         if g.get("user"):
             return redirect(url_for("conversations.index"))
         return render_template("login.html", next=request.args.get("next", ""), expired=request.args.get("expired"))
-    username = (request.form.get("username") or "").strip()[:200]
+    username = re.sub(r"[\x00-\x1f\x7f]", "", request.form.get("username") or "").strip()[:200]
     password = request.form.get("password") or ""
     address = request.remote_addr or "-"
     now = time.time()

@@ -53,6 +53,8 @@ OUTCOME_BY_KEY = {outcome.key: outcome for outcome in OUTCOMES}
 
 # The queue's views: open (the default), today, overdue, mine, unassigned, closed, all.
 VIEWS = ("open", "today", "due", "overdue", "mine", "unassigned", "closed", "all")
+# The most requests a page lists (the page says when there are more: search or a narrower view finds them).
+LIST_LIMIT = 500
 REFERENCE = re.compile(r"^\s*cb[\s-]?([0-9a-z]{6})\s*$", re.IGNORECASE)
 
 
@@ -88,7 +90,8 @@ def _today_start(now: datetime) -> datetime:
 
 
 def requests(view: str = "open", username: str = "", q: str = "", conversation_id: Optional[str] = None,
-             conversation_ids: Optional[Sequence[str]] = None, now: Optional[datetime] = None, limit: int = 500) -> List:
+             conversation_ids: Optional[Sequence[str]] = None, now: Optional[datetime] = None,
+             limit: Optional[int] = LIST_LIMIT) -> List:
     """The requests in a view of the queue, or matching `q` (reference, phone number in any format, or name)."""
     c = db.callback_requests
     now = now or datetime.now(timezone.utc)
@@ -119,12 +122,15 @@ def requests(view: str = "open", username: str = "", q: str = "", conversation_i
         query = query.where(c.c.status == CLOSED)
     # Open requests oldest first (the longest wait is the most urgent); the rest newest first.
     oldest_first = not q and not whole_conversation and view in ("open", "due", "overdue", "mine", "unassigned")
-    query = query.order_by(c.c.created_at.asc() if oldest_first else c.c.created_at.desc()).limit(limit)
+    query = query.order_by(c.c.created_at.asc() if oldest_first else c.c.created_at.desc())
+    # "Due now" is read from each request's words, in Python: the limit applies after it.
+    if limit is not None and view != "due":
+        query = query.limit(limit)
     with db.engine().connect() as connection:
         rows = list(connection.execute(query))
     if view == "due" and not q and not whole_conversation:
         local_now = now.astimezone(clinic_zone())
-        rows = [row for row in rows if best_time.due_now(row.best_time, local_now)]
+        rows = [row for row in rows if best_time.due_now(row.best_time, local_now)][:limit]
     return rows
 
 
@@ -161,7 +167,7 @@ def counts(username: str, now: Optional[datetime] = None) -> Dict[str, int]:
             count().label("all"),
         )).one()
     found = dict(row._mapping)
-    found["due"] = len(requests("due", now=now))
+    found["due"] = len(requests("due", now=now, limit=None))
     return found
 
 

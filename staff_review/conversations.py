@@ -16,6 +16,7 @@ activity makes it not reviewed again (shown as "new activity" in the list).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Dict, List, Optional, Tuple
@@ -39,6 +40,16 @@ FLAGS = {
 CHANNEL_LABELS = {"rest": "Website", "telegram": "Telegram", "cmdline": "Terminal"}
 PREVIEW_CHARS = 90
 TEST_TRAFFIC = {"": "hidden", "show": "shown", "only": "only test traffic"}
+
+
+# Control and format characters (NUL, bidirectional overrides, ...): nobody searches for them, SQLite
+# cuts a LIKE pattern at a NUL (matching everything) and PostgreSQL refuses one outright.
+_UNSEARCHABLE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def search_words(text: str, limit: int = 200) -> str:
+    """What staff typed in a search box, made safe to search for: no control characters, bounded."""
+    return " ".join(_UNSEARCHABLE.sub(" ", text or "").split())[:limit]
 
 
 def channel_label(channel: str) -> str:
@@ -70,7 +81,7 @@ class Filters:
         return cls(
             start=day("start"), end=day("end"), channel=args.get("channel", "")[:64],
             intent=args.get("intent", "")[:255], flag=flag if flag in FLAGS else "",
-            reviewed=reviewed if reviewed in ("yes", "no") else "", q=args.get("q", "").strip()[:200],
+            reviewed=reviewed if reviewed in ("yes", "no") else "", q=search_words(args.get("q", "")),
             test=test if test in TEST_TRAFFIC else "",
         )
 

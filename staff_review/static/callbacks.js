@@ -8,6 +8,7 @@
   if (!queue) return;
   var notice = document.querySelector(".session-notice");
   var empty = document.querySelector("p.empty");
+  var cutNotice = document.querySelector("p.cut-notice");
   var every = (parseInt(queue.dataset.pollSeconds, 10) || 10) * 1000;
   var baseTitle = document.title;
   var unseen = 0;
@@ -43,10 +44,11 @@
       wanted[item.id] = true;
       var row = document.getElementById("cb" + item.id);
       if (!row) {
+        if (!item.html) return;  // sent without its HTML: asked for again next time
         row = rowFrom(item.html);
         row.classList.add("arrived");
         unseen += 1;
-      } else if (row.dataset.version !== item.version && !busy(row)) {
+      } else if (item.html && row.dataset.version !== item.version && !busy(row)) {
         var fresh = rowFrom(item.html);
         row.replaceWith(fresh);
         row = fresh;
@@ -65,6 +67,7 @@
       if (count) count.textContent = data.counts[name];
     });
     if (empty) empty.hidden = queue.children.length > 0;
+    if (cutNotice) cutNotice.hidden = !data.cut;
     document.title = (unseen ? "(" + unseen + " new) " : "") + baseTitle;
     if (data.idle_seconds_left !== null && data.idle_seconds_left < 120) {
       say("You will be logged out in about " + Math.max(1, Math.round(data.idle_seconds_left / 60)) +
@@ -75,8 +78,11 @@
   }
 
   function poll() {
-    var known = Array.prototype.map.call(queue.children, function (row) { return row.dataset.id; }).join(",");
-    fetch(queue.dataset.live + (queue.dataset.live.indexOf("?") < 0 ? "?" : "&") + "known=" + known, {
+    // What the page has, so that only new and changed rows come back with their HTML.
+    var have = Array.prototype.map.call(queue.children, function (row) {
+      return row.dataset.id + ":" + row.dataset.version;
+    }).join(",");
+    fetch(queue.dataset.live + (queue.dataset.live.indexOf("?") < 0 ? "?" : "&") + "have=" + have, {
       credentials: "same-origin", headers: { "Accept": "application/json" }, redirect: "manual",
     }).then(function (response) {
       if (response.status === 401 || response.type === "opaqueredirect") {

@@ -7,12 +7,14 @@ limit, and the page then says so instead of showing stale requests.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from staff_review import audit, best_time, callback_queue
 from staff_review.auth import idle_seconds_left
+from staff_review.conversations import search_words
 
 bp = Blueprint("callbacks", __name__)
 POLL_SECONDS = 5
@@ -24,7 +26,7 @@ def _view() -> str:
 
 
 def _query() -> str:
-    return request.args.get("q", "").strip()[:100]
+    return search_words(request.args.get("q", ""), 100)
 
 
 def _rows(view: str, q: str):
@@ -44,9 +46,10 @@ def _rows(view: str, q: str):
             "due": is_open and best_time.due_now(row.best_time, local_now),
             "part_of_day": best_time.part_of_day(row.best_time),
         }
-        # Everything the row shows that can change: a row is redrawn only when this does.
-        item["version"] = "|".join((callback_queue.version(row, item["attempts"]), item["waiting"],
-                                    str(item["due"]), str(item["overdue"])))
+        # Everything the row shows that can change, in 12 characters: a row is resent and
+        # redrawn only when this does.
+        shows = "|".join((callback_queue.version(row, item["attempts"]), item["waiting"], str(item["due"]), str(item["overdue"])))
+        item["version"] = hashlib.sha1(shows.encode()).hexdigest()[:12]
         shown.append(item)
     return shown
 
@@ -65,25 +68,31 @@ def index():
     return render_template(
         "callbacks.html", items=items, view=view, q=q, counts=callback_queue.counts(g.user.username),
         outcomes=callback_queue.OUTCOMES, poll_seconds=POLL_SECONDS, target_hours=callback_queue.target().total_seconds() // 3600,
-        render_row=_render_row,
+        render_row=_render_row, cut=len(items) >= callback_queue.LIST_LIMIT, limit=callback_queue.LIST_LIMIT,
     )
 
 
 @bp.route("/callbacks/live")
 def live():
-    """The queue as the page shows it, row by row, for the page's own redraw (and the idle time left)."""
+    """The queue as the page shows it, row by row, for the page's own redraw (and the idle time left).
+
+    The page says what it has (`have=<id>:<version>,...`); a row's HTML is sent only when it is
+    new or has changed, so a quiet queue costs a few bytes a row every few seconds."""
     view, q = _view(), _query()
     items = _rows(view, q)
-    known = set(request.args.get("known", "").split(","))
+    have = dict(pair.partition(":")[::2] for pair in request.args.get("have", "").split(",") if ":" in pair)
     # Only rows the page hasn't seen are recorded as newly shown.
-    new = [item for item in items if str(item["row"].id) not in known]
+    new = [item for item in items if str(item["row"].id) not in have]
     if new:
         audit.record("view_callbacks", detail=f"view={view}; live; {len(new)} new requests shown")
-    return jsonify(
-        rows=[{"id": item["row"].id, "version": item["version"], "html": _render_row(item)} for item in items],
-        counts=callback_queue.counts(g.user.username),
-        idle_seconds_left=idle_seconds_left(),
-    )
+    rows = []
+    for item in items:
+        row = {"id": item["row"].id, "version": item["version"]}
+        if have.get(str(item["row"].id)) != item["version"]:
+            row["html"] = _render_row(item)
+        rows.append(row)
+    return jsonify(rows=rows, counts=callback_queue.counts(g.user.username), idle_seconds_left=idle_seconds_left(),
+                   cut=len(items) >= callback_queue.LIST_LIMIT)
 
 
 @bp.route("/callbacks/still-here")
@@ -106,6 +115,16 @@ def _back(row):
     return redirect(url_for("callbacks.index", **args) + f"#cb{row.id}")
 
 
+def _why_not(callback_id: int) -> str:
+    """Why an action on a request was refused, as it stands now (it may have been erased meanwhile)."""
+    now = callback_queue.get(callback_id)
+    if now is None:
+        return "it no longer exists"
+    if now.status not in callback_queue.OPEN_STATUSES:
+        return "it is closed"
+    return f"{now.assigned_to} has it" if now.assigned_to and now.assigned_to != g.user.username else "it changed meanwhile"
+
+
 @bp.route("/callbacks/<int:callback_id>/take", methods=["POST"])
 def take(callback_id: int):
     row = _request_or_404(callback_id)
@@ -113,8 +132,7 @@ def take(callback_id: int):
         audit.record("callback_take", row.conversation_id, row.reference)
         flash(f"You have taken {row.reference}.")
     else:
-        holder = callback_queue.get(callback_id).assigned_to
-        flash(f"{row.reference} was not taken: {holder + ' has it' if holder else 'it is closed'}.")
+        flash(f"{row.reference} was not taken: {_why_not(callback_id)}.")
     return _back(row)
 
 
@@ -139,8 +157,7 @@ def attempt(callback_id: int):
     try:
         outcome = callback_queue.log_attempt(callback_id, g.user.username, outcome_key, request.form.get("note", ""))
     except callback_queue.NotYours:
-        holder = callback_queue.get(callback_id).assigned_to
-        flash(f"Not recorded: {row.reference} is {'held by ' + holder if holder and holder != g.user.username else 'closed'}.")
+        flash(f"Not recorded: {row.reference}: {_why_not(callback_id)}.")
         return _back(row)
     # The note is about the person: it stays in the database, not in the audit log.
     audit.record("callback_attempt", row.conversation_id, f"{row.reference}: {outcome.key}")

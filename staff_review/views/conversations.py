@@ -125,8 +125,10 @@ def remove_tag():
 
 
 @bp.route("/conversation/test-traffic", methods=["POST"])
+@admin_required
 def mark_test_traffic():
-    """Staff trying the assistant out: hidden from the list and the dashboard unless asked for."""
+    """Staff trying the assistant out: hidden from the list, the dashboard and the response-time
+    report unless asked for. Admins only: it takes a conversation out of the figures."""
     conversation_id = _conversation_id()
     _transcript_or_404(conversation_id)
     is_test = request.form.get("test") == "1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 
 from staff_review import audit, callback_queue, conversations, sync
-from staff_review.conversations import Filters
+from staff_review.conversations import Filters, search_words
 
 bp = Blueprint("search", __name__)
 MAX_CONVERSATIONS = 50
@@ -13,7 +13,7 @@ MAX_CONVERSATIONS = 50
 
 @bp.route("/search")
 def index():
-    q = request.args.get("q", "").strip()[:100]
+    q = search_words(request.args.get("q", ""), 100)
     requests_found, found = [], []
     if q:
         sync.sync()

@@ -5,8 +5,11 @@ it, logs each call, and closes it on a final outcome. The page's live feed doesn
 idle login alive."""
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from html import unescape
@@ -14,7 +17,8 @@ from html import unescape
 import pytest
 import requests
 
-from tests.staff.conftest import PASSWORDS, sqlite_file, start_staff_app
+from tests.servers import ROOT
+from tests.staff.conftest import PASSWORDS, run_cli, sqlite_file, start_staff_app
 
 
 def ask_for_a_callback(assistant, name: str, phone: str, best_time: str = "Morning") -> str:
@@ -97,7 +101,7 @@ def test_one_coordinator_takes_a_request_and_logs_each_call_until_it_closes(staf
     assert "reviewer has it" in article(admin.get("/callbacks").text, reference)
     assert f"{reference} was not taken: reviewer has it." in flashes(admin.form(f"/callbacks/{callback_id}/take", {}).text)
     refused = admin.form(f"/callbacks/{callback_id}/attempt", {"outcome": "no_answer"}).text
-    assert f"Not recorded: {reference} is held by reviewer." in flashes(refused)
+    assert f"Not recorded: {reference}: reviewer has it." in flashes(refused)
     assert reference not in reviewer.get("/callbacks", params={"view": "unassigned"}).text
     assert reference in reviewer.get("/callbacks", params={"view": "mine"}).text
 
@@ -125,7 +129,8 @@ def test_one_coordinator_takes_a_request_and_logs_each_call_until_it_closes(staf
     assert (row["status"], row["outcome"], row["assigned_to"]) == ("closed", "booked", "reviewer")
     # Nothing more can be logged on a closed request, nor can it be taken.
     refused = reviewer.form(f"/callbacks/{callback_id}/attempt", {"outcome": "no_answer"}).text
-    assert f"Not recorded: {reference} is closed." in flashes(refused)
+    assert f"Not recorded: {reference}: it is closed." in flashes(refused)
+    assert f"{reference} was not taken: it is closed." in flashes(admin.form(f"/callbacks/{callback_id}/take", {}).text)
     # The transcript shows the same request, closed, and offers no action on it.
     transcript = reviewer.get("/conversation", params={"id": sender}).text
     assert reference in transcript and "Log call" not in transcript and ">Take<" not in transcript
@@ -175,6 +180,67 @@ def test_the_live_feed_does_not_keep_an_idle_login_alive(staff_app, assistant, t
             assert working.get("/callbacks").status_code == 200 and "/login" not in working.get("/callbacks").url
         assert status == 401, "the poll alone must not keep the session"
         assert "/login" in polling.get("/callbacks").url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_the_live_feed_sends_a_row_again_only_when_it_changed(staff_app, assistant):
+    sender = ask_for_a_callback(assistant, "Avery Stone", "619-555-0133")
+    [row] = request_of(assistant.database_url, sender)
+    client = staff_app.login("reviewer")
+    first = client.get("/callbacks/live").json()
+    have = ",".join(f"{r['id']}:{r['version']}" for r in first["rows"])
+    quiet = client.get("/callbacks/live", params={"have": have}).json()
+    assert [r["id"] for r in quiet["rows"]] == [r["id"] for r in first["rows"]]
+    assert not any("html" in r for r in quiet["rows"]), "nothing changed: no HTML resent"
+    client.form(f"/callbacks/{row['id']}/take", {})
+    changed = client.get("/callbacks/live", params={"have": have}).json()
+    [taken] = [r for r in changed["rows"] if r["id"] == row["id"]]
+    assert "yours" in taken["html"]
+    assert all("html" not in r for r in changed["rows"] if r["id"] != row["id"])
+
+
+@pytest.mark.parametrize("typed, finds", [("%\x00%", False), ("\x00\x00", None), ("Jordan\x00", True), ("\u202eJordan", True)])
+def test_control_characters_in_a_search_match_nothing_extra_and_break_nothing(staff_app, request_row, typed, finds):
+    """SQLite cuts a LIKE pattern at a NUL (so "%\x00%" matched every request) and PostgreSQL refuses
+    one (a 500): control characters are dropped from what is searched for."""
+    client = staff_app.login("reviewer")
+    for path in ("/callbacks", "/search", "/conversations", "/callbacks/live"):
+        response = client.get(path, params={"q": typed})
+        assert response.status_code == 200, (path, response.status_code)
+    found = client.get("/callbacks", params={"q": typed}).text
+    if finds is None:  # nothing left to search for: the queue as it is
+        assert "No request matches" not in found and 'value=""' in found
+    else:
+        assert (request_row["reference"] in found) == finds
+        assert finds or ("No request matches" in found and "<article" not in found)
+
+
+def test_a_queue_longer_than_a_page_says_so(assistant, staff_app, tmp_path):
+    """More open requests than a page lists: the page says so, and the counts are whole."""
+    from storage.callbacks import CallbackRequest, save_request
+    from staff_review.callback_queue import LIST_LIMIT
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    subprocess.run([sys.executable, "-m", "storage.migrate"], cwd=ROOT, check=True, timeout=120,
+                   env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": url})
+    for index in range(LIST_LIMIT + 3):
+        save_request(CallbackRequest(f"busy-{index}", "Sam Lee", "+16195550100", "any time", True), url=url)
+    result = run_cli(url, "create", "--role", "reviewer", "reviewer", "--password-stdin", stdin=PASSWORDS["reviewer"] + "\n")
+    assert result.returncode == 0, result.stderr
+    app, process = start_staff_app(url, tmp_path / "busy.log")
+    try:
+        client = app.login("reviewer")
+        page = client.get("/callbacks").text
+        assert page.count('<article class="request') == LIST_LIMIT
+        assert f'data-count="open">{LIST_LIMIT + 3}<' in page
+        # All of them are due at any time of the day: counted whole, not up to the page's limit.
+        due = int(re.search(r'data-count="due">(\d+)<', page).group(1))
+        assert due in (0, LIST_LIMIT + 3), due
+        assert f"This view has more than {LIST_LIMIT} requests" in page and 'class="cut-notice" hidden' not in page
+        assert client.get("/callbacks/live").json()["cut"] is True
+        assert 'class="cut-notice" hidden' in client.get("/callbacks", params={"view": "mine"}).text
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -1,5 +1,6 @@
-"""Staff trying the assistant out mark their conversations as test traffic: hidden from the list
-(and its exports) unless asked for, shown as such on the transcript, and found by search still."""
+"""Admins mark conversations of staff trying the assistant out as test traffic: hidden from the
+list (and its exports) unless asked for, shown as such on the transcript, and found by search
+still. Reviewers can't: it takes a conversation out of the figures."""
 from __future__ import annotations
 
 import uuid
@@ -10,7 +11,11 @@ from tests.staff.conftest import path_of
 def test_test_traffic_is_hidden_unless_asked_for(staff_app, assistant):
     sender = f"staff-trying-{uuid.uuid4().hex[:8]}"
     assistant.say(sender, "testing testing, does the bot know what IOP is")
-    client = staff_app.login("reviewer")
+    reviewer = staff_app.login("reviewer")
+    assert "Mark as test traffic" not in reviewer.get(path_of(sender)).text
+    refused = reviewer.form(path_of(sender, "test-traffic"), {"test": "1"}, allow_redirects=False)
+    assert refused.status_code == 403, "only admins take a conversation out of the figures"
+    client = staff_app.login("admin")
     assert f">{sender}</a>" in client.get("/conversations").text
 
     page = client.form(path_of(sender, "test-traffic"), {"test": "1"}).text
@@ -30,5 +35,5 @@ def test_test_traffic_is_hidden_unless_asked_for(staff_app, assistant):
     page = client.form(path_of(sender, "test-traffic"), {"test": "0"}).text
     assert "No longer marked as test traffic." in page
     assert f">{sender}</a>" in client.get("/conversations").text
-    log = staff_app.login("admin").get("/admin/audit", params={"conversation_id": sender}).text
+    log = client.get("/admin/audit", params={"conversation_id": sender}).text
     assert "test_traffic_mark" in log and "test_traffic_unmark" in log

@@ -11,6 +11,7 @@ The last level and the last aspect talked about are kept in the
 is that?" knows what "that" is, and how "and php?" knows what is asked.
 """
 import re
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from actions.person import reply_for_a_person
 from knowledge import Level
 
 LEVEL_SLOT = "level_of_care"
@@ -238,7 +240,6 @@ RESPONSE_ANSWERS = {
     "ask_admissions_info": "utter_admissions_info",
     "ask_medical_advice": "utter_medical_advice",
     "bot_challenge": "utter_iamabot",
-    "ask_human": "utter_human",
 }
 # Below this confidence a message in a form is taken as the answer asked for:
 # a name like "Hope" must not become a question about hope.
@@ -257,6 +258,9 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> boo
         return False
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
+        return True
+    if name == "ask_human":  # as action_offer_a_person answers it, by the team's hours
+        dispatcher.utter_message(**reply_for_a_person(datetime.now(timezone.utc)))
         return True
     if name in ASPECT_OF_INTENT:
         level = level_in_context(tracker)

@@ -11,10 +11,13 @@ import functools
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
+
+from knowledge.opening_hours import OpeningHours  # noqa: F401  (knowledge.OpeningHours, for the actions)
 
 HERE = Path(__file__).resolve().parent
 # Another centre's details, without editing the file in the repository
@@ -32,7 +35,7 @@ class Clinic:
     name: str
     phone: str
     phone_e164: str
-    hours: str
+    opening_hours: OpeningHours  # when the admissions team is in (none known by default)
     timezone: str = "UTC"  # an IANA name; the staff app shows times in it
     callback_target_hours: int = 24  # the team's own target for a first call (the staff app's report)
 
@@ -94,7 +97,9 @@ def clinic() -> Clinic:
         name=data["name"],
         phone=data["phone"],
         phone_e164=str(data["phone_e164"]),
-        hours=data.get("hours") or "",
+        opening_hours=OpeningHours.from_config(
+            data.get("timezone") or "UTC", data.get("opening_hours"), data.get("closed_on") or ()
+        ),
         timezone=data.get("timezone") or "UTC",
         callback_target_hours=int(data.get("callback_target_hours") or 24),
     )
@@ -105,7 +110,9 @@ def clinic_slot_values() -> Dict[str, str]:
     start (actions/session.py), and the values of replies the REST channel gives itself."""
     details = clinic()
     # A whole sentence, empty when no hours are configured (the guide gives none).
-    hours = f" They are available {details.hours}." if details.hours else ""
+    week = details.opening_hours.describe()
+    zone = datetime.now(details.opening_hours.zone).strftime("%Z")  # "PST": the clinic's clock, as people know it
+    hours = f" They are available {week} ({zone})." if week else ""
     return {"clinic_name": details.name, "clinic_phone": details.phone, "clinic_hours_sentence": hours}
 
 

@@ -49,7 +49,7 @@ RESPONSES: Dict[str, Set[str]] = {
     "contact": {"utter_contact"},
     "not_in_guide": {"utter_admissions_info"},
     "medical_advice": {"utter_medical_advice"},
-    "human": {"utter_human"},
+    "human": {"utter_human", "utter_human_team_in", "utter_human_after_hours", "utter_human_team_away"},
     "withdrawal": {"utter_withdrawal_help"},
     "spanish": {"utter_spanish"},
     "non_english": {"utter_english_only"},

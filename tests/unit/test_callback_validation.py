@@ -92,6 +92,7 @@ def test_digression_answers_match_the_rules():
                 pairs.setdefault(steps[0]["intent"], steps[1]["action"])
     for intent, response in RESPONSE_ANSWERS.items():
         assert pairs.get(intent) == response, intent
+    assert pairs["ask_human"] == "action_offer_a_person"  # which mid-form answers with its reply_for_a_person
 
 
 @pytest.mark.parametrize("typed, kept", [("it's Dana", "Dana"), ("my name is Dana Ruiz", "Dana Ruiz"), ("Hi, I'm Sam", "Sam")])

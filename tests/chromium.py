@@ -20,3 +20,15 @@ def launch(playwright):
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+
+def log_in_to_staff_app(page, url: str, username: str, password: str, then: str = "") -> None:
+    """Log in to the staff app at `url` as a person does: open a page (`then`, or the login page
+    itself), fill the login form it shows, and wait for the page after it."""
+    page.goto(url + (then or "/login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button:has-text('Log in')")
+    if then:
+        page.wait_for_url("**" + then)

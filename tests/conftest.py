@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 
+from tests.chromium import launch
 from tests.servers import Assistant, free_port
 
 
@@ -25,3 +26,17 @@ def assistant(tmp_path_factory, site_port):
 def sender():
     """A fresh conversation id."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+# Module scope, not session: Playwright's sync API keeps an event loop running
+# in this thread while it is open, and pytest-asyncio's tests elsewhere in the
+# session can't start theirs until it is closed.
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (tests/chromium.py), for every browser test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()

@@ -6,9 +6,7 @@ import os
 import sys
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.chromium import launch
 from tests.servers import ROOT, Server, wait_for
 
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -32,17 +30,6 @@ def site(assistant, site_port, tmp_path_factory):
     wait_for(f"http://127.0.0.1:{site_port}/", server.process, 60, log)
     yield f"http://localhost:{site_port}"
     server.stop()
-
-
-# Module scope, not session: Playwright's sync API keeps an event loop running
-# in this thread while it is open, and pytest-asyncio's tests elsewhere in the
-# session can't start theirs until it is closed.
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def new_page(browser, viewport=DESKTOP):

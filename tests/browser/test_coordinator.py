@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import new_page, screenshot
+from tests.chromium import log_in_to_staff_app
 from tests.browser.widget import ask, last_turn, open_widget, turns_answered, wait_for_reply
 from tests.local_receivers import Mailbox, Receiver
 from tests.servers import ROOT, free_port
@@ -80,11 +81,7 @@ def request_a_callback(page, site) -> str:
 def test_a_coordinator_works_a_new_callback_request_from_a_phone(browser, site, staff, alerts):
     mailbox, receiver = alerts
     coordinator = new_page(browser, PHONE_SCREEN)
-    coordinator.goto(staff.url + "/callbacks")
-    coordinator.fill("input[name=username]", "reviewer")
-    coordinator.fill("input[name=password]", PASSWORDS["reviewer"])
-    coordinator.click("button:has-text('Log in')")
-    coordinator.wait_for_url("**/callbacks")
+    log_in_to_staff_app(coordinator, staff.url, "reviewer", PASSWORDS["reviewer"], then="/callbacks")
     fits_the_screen(coordinator)
     coordinator.evaluate("() => { window.stillTheSamePage = true; }")
 
@@ -154,11 +151,7 @@ def test_the_queue_says_plainly_when_the_login_has_ended(browser, staff, assista
     app, process = start_staff_app(assistant.database_url, tmp_path / "idle.log", {"STAFF_IDLE_MINUTES": "0.1"})
     try:
         page = new_page(browser, PHONE_SCREEN)
-        page.goto(app.url + "/callbacks")
-        page.fill("input[name=username]", "reviewer")
-        page.fill("input[name=password]", PASSWORDS["reviewer"])
-        page.click("button:has-text('Log in')")
-        page.wait_for_url("**/callbacks")
+        log_in_to_staff_app(page, app.url, "reviewer", PASSWORDS["reviewer"], then="/callbacks")
         notice = page.locator(".session-notice")
         expect(notice).to_contain_text("Your session has ended", timeout=30_000)
         expect(notice.get_by_role("link", name="Log in again")).to_have_attribute("href", "/login?next=/callbacks")

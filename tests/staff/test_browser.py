@@ -8,7 +8,7 @@ import json
 import pytest
 
 from staff_review.exports import pseudonym
-from tests.chromium import launch
+from tests.chromium import launch, log_in_to_staff_app
 from tests.staff.conftest import PASSWORDS
 
 @pytest.fixture
@@ -75,14 +75,6 @@ def test_review_round_in_a_browser(staff_app, conversations, page, tmp_path):
     page.screenshot(path=str(tmp_path / "list.png"))
 
 
-def log_in(page, url, username, password):
-    page.goto(url + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("button:has-text('Log in')")
-
-
 def test_two_factor_login_end_to_end(staff_app, assistant, page):
     """Enrol with the QR page's key, then log in with a code; a wrong or reused code is refused."""
     import time
@@ -94,7 +86,7 @@ def test_two_factor_login_end_to_end(staff_app, assistant, page):
 
     username, password = f"tf{uuid.uuid4().hex[:8]}", "two-factor-password-1"
     assert run_cli(assistant.database_url, "create", username, "--password-stdin", stdin=password + "\n").returncode == 0
-    log_in(page, staff_app.url, username, password)
+    log_in_to_staff_app(page, staff_app.url, username, password)
     assert page.url.endswith("/conversations")
     page.click("nav a:text-is('Two-factor')")
     assert page.locator("img.qr").get_attribute("src").startswith("data:image/svg+xml")
@@ -109,12 +101,12 @@ def test_two_factor_login_end_to_end(staff_app, assistant, page):
     assert "Two-factor login is on" in page.locator(".flash").inner_text()
     page.click("button:has-text('Log out')")
 
-    log_in(page, staff_app.url, username, password)
+    log_in_to_staff_app(page, staff_app.url, username, password)
     assert page.url.endswith("/login/code")
     assert page.locator("header nav").count() == 0, "the password alone opens nothing"
     page.goto(staff_app.url + "/conversations")
     assert "/login" in page.url
-    log_in(page, staff_app.url, username, password)
+    log_in_to_staff_app(page, staff_app.url, username, password)
     assert page.url.endswith("/login/code")
     page.fill("input[name=code]", "123456" if totp.now() != "123456" else "654321")
     page.click("button:has-text('Log in')")
@@ -129,7 +121,7 @@ def test_two_factor_login_end_to_end(staff_app, assistant, page):
     assert page.url.endswith("/conversations") and page.locator("header nav").count() == 1
     page.click("button:has-text('Log out')")
     # The same code, again: used up.
-    log_in(page, staff_app.url, username, password)
+    log_in_to_staff_app(page, staff_app.url, username, password)
     assert page.url.endswith("/login/code")
     page.fill("input[name=code]", code)
     page.click("button:has-text('Log in')")

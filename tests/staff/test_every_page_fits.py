@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from staff_review import create_app
-from tests.chromium import launch
 from tests.servers import ROOT
 from tests.staff.conftest import PASSWORDS, path_of
 
@@ -40,16 +39,6 @@ def pages(conversations):
             continue
         found += extra.get(rule.rule, [(rule.rule.strip("/").replace("/", "-"), rule.rule)])
     return sorted(set(found))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("screen", SCREENS)

@@ -100,6 +100,7 @@ def create_app(config: Optional[dict] = None) -> Flask:
     app.jinja_env.filters["tel_uri"] = phone_numbers.tel_uri
     app.jinja_env.globals["outcome_label"] = lambda key: getattr(callback_queue.OUTCOME_BY_KEY.get(key), "label", key)
     app.jinja_env.globals["clinic_zone"] = callback_queue.clinic_zone().key
+    app.jinja_env.globals["open_statuses"] = callback_queue.OPEN_STATUSES
     # Login first, then CSRF: an anonymous POST is sent to the login page.
     app.before_request(auth.load_user)
     csrf.init_app(app)

@@ -1,8 +1,9 @@
-"""Start the action server and the Rasa server, and stop both together.
+"""Start the servers, keep them running, and stop them together.
 
 Used by `make run` (foreground until Ctrl-C or SIGTERM) and `make shell`
-(then a terminal chat). Each server runs in its own process group, and
-Ctrl-C or SIGTERM stops every group it started before this script exits.
+(then a terminal chat). Each server runs in its own process group; one that
+stops is started again while the others keep serving (scripts/supervisor.py),
+and Ctrl-C or SIGTERM stops every group it started before this script exits.
 
 `make run` also serves the demo website with the chat widget (demo_site/),
 the staff review app (staff_review/), and the Telegram bot (telegram_bridge/)
@@ -38,6 +39,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from scripts.supervisor import Supervisor
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -133,16 +136,19 @@ def widget_origins(site_port: str) -> List[str]:
     return configured or [f"http://localhost:{site_port}", f"http://127.0.0.1:{site_port}"]
 
 
-def start_web_apps(env: Dict[str, str], site_port: str, staff_port: str, public_url: str) -> List[subprocess.Popen]:
+def start_web_apps(supervisor: Supervisor, env: Dict[str, str], site_port: str, staff_port: str,
+                   public_url: str) -> List[subprocess.Popen]:
     """The demo website with the chat widget, the staff review app, the daily retention purge,
     and the alert worker when alerts are configured."""
-    site = start(
-        [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url], env
+    site = supervisor.start(
+        "website", [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url], env
     )
-    staff = start([str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env)
+    staff = supervisor.start(
+        "staff app", [str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env
+    )
     # Deletes what is past its retention period, now and then daily (staff_review/retention.py).
-    retention = start([str(BIN / "python"), "-m", "staff_review.retention", "--daily"], env)
-    alerts = start_alert_worker(env, staff_port)
+    retention = supervisor.start("retention job", [str(BIN / "python"), "-m", "staff_review.retention", "--daily"], env)
+    alerts = start_alert_worker(supervisor, env, staff_port)
     started = [site, staff, retention] + ([alerts] if alerts else [])
     try:
         wait_until_up(f"http://127.0.0.1:{site_port}/", site, 60)
@@ -156,7 +162,7 @@ def start_web_apps(env: Dict[str, str], site_port: str, staff_port: str, public_
 ALERT_SETTINGS = ("ALERT_SMTP_URL", "ALERT_WEBHOOK_URL")
 
 
-def start_alert_worker(env: Dict[str, str], staff_port: str) -> Optional[subprocess.Popen]:
+def start_alert_worker(supervisor: Supervisor, env: Dict[str, str], staff_port: str) -> Optional[subprocess.Popen]:
     """The alert worker (staff_review/alerts.py), when a mail server or a webhook is configured;
     a one-line notice otherwise. A malformed setting stops it with a line naming the setting
     (and `make run` with it: staff must not believe alerts are on when they are not)."""
@@ -165,12 +171,12 @@ def start_alert_worker(env: Dict[str, str], staff_port: str) -> Optional[subproc
               "to alert staff to new callback requests and crises (see README, Alerts).", flush=True)
         return None
     alert_env = {**env, "STAFF_PUBLIC_URL": env.get("STAFF_PUBLIC_URL") or f"http://127.0.0.1:{staff_port}"}
-    worker = start([str(BIN / "python"), "-m", "staff_review.alerts"], alert_env)
+    worker = supervisor.start("alert worker", [str(BIN / "python"), "-m", "staff_review.alerts"], alert_env)
     print("Alerts on (python -m staff_review.alerts).", flush=True)
     return worker
 
 
-def start_telegram_bridge(env: Dict[str, str], rasa_port: str) -> Optional[subprocess.Popen]:
+def start_telegram_bridge(supervisor: Supervisor, env: Dict[str, str], rasa_port: str) -> Optional[subprocess.Popen]:
     """The Telegram bot, when a token is configured; a one-line notice otherwise."""
     if not os.environ.get("TELEGRAM_BOT_TOKEN"):
         print("Telegram bot not started: set TELEGRAM_BOT_TOKEN to run it (see README, Telegram).", flush=True)
@@ -182,7 +188,7 @@ def start_telegram_bridge(env: Dict[str, str], rasa_port: str) -> Optional[subpr
         "RASA_URL": f"http://127.0.0.1:{rasa_port}/webhooks/telegram/webhook",
         "BRIDGE_SECRET": bridge_secret(),
     }
-    bridge = start([str(BIN / "python"), "-m", "telegram_bridge"], bridge_env)
+    bridge = supervisor.start("Telegram bot", [str(BIN / "python"), "-m", "telegram_bridge"], bridge_env)
     print("Telegram bot started (python -m telegram_bridge).", flush=True)
     return bridge
 
@@ -206,7 +212,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.chat:
         print("Starting the servers (logs in var/actions.log and var/rasa.log)...", flush=True)
 
-    processes: List[subprocess.Popen] = []
+    supervisor = Supervisor(start, say=lambda line: print(line, file=sys.stderr, flush=True))
     endpoints = endpoints_for(actions_port)
 
     def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -225,13 +231,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         # Before the servers start, so that a prompt isn't buried in their output.
         ensure_first_admin()  # STAFF_ADMIN_USER/STAFF_ADMIN_PASSWORD, else a prompt on a tty, else says how
     try:
-        actions = start(
+        actions = supervisor.start(
+            "action server",
             [str(BIN / "python"), "-m", "action_server", "--actions", "actions", "--port", actions_port],
             env,
             logs["actions"],
         )
-        processes.append(actions)
-        rasa = start(
+        rasa = supervisor.start(
+            "Rasa server",
             [
                 str(BIN / "rasa"), "run",
                 "--model", args.model,
@@ -244,14 +251,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             env,
             logs["rasa"],
         )
-        processes.append(rasa)
         if not args.chat:
-            processes += start_web_apps(env, site_port, staff_port, public_url)
+            start_web_apps(supervisor, env, site_port, staff_port, public_url)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, 300)
         if not args.chat:  # the terminal chat needs no Telegram bot
-            bridge = start_telegram_bridge(env, rasa_port)
-            processes += [bridge] if bridge else []
+            start_telegram_bridge(supervisor, env, rasa_port)
         url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
         if args.chat:
             from scripts.chat import chat
@@ -266,14 +271,17 @@ def main(argv: Optional[List[str]] = None) -> int:
             "  Stop with Ctrl-C.\n",
             flush=True,
         )
-        while all(process.poll() is None for process in processes):
+        # A part that stops is started again (scripts/supervisor.py); only a configuration error stops all.
+        while True:
+            reason = supervisor.check()
+            if reason:
+                print(reason, file=sys.stderr, flush=True)
+                return 1
             time.sleep(1)
-        print("A server stopped; stopping the others.", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(processes)
+        stop(supervisor.processes)
         if endpoints != str(ROOT / "endpoints.yml"):
             Path(endpoints).unlink(missing_ok=True)
 

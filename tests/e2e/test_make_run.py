@@ -85,3 +85,40 @@ async def test_make_run_starts_every_server_and_sigterm_stops_them(tmp_path, tel
     await asyncio.sleep(1)
     still_running = subprocess.run(["pgrep", "-s", str(serve.pid)], capture_output=True, text=True).stdout.split()
     assert still_running == []
+
+
+async def test_a_crashed_server_is_started_again_and_the_others_keep_serving(tmp_path):
+    """The action server killed under make run: the website and the Rasa server keep serving (a
+    crisis message still gets the crisis reply), the log says what happened, and the action
+    server is back within seconds, answering again."""
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "SITE_PORT", "STAFF_PORT")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "STAFF_ADMIN_", "ALERT_"))}
+    env.update({name: str(port) for name, port in ports.items()})
+    env.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'iop.db'}",
+                "CONVERSATION_SECRET": secrets.token_hex(32)})
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        serve = subprocess.Popen(
+            [sys.executable, "scripts/serve.py", "--model", model_path()], cwd=ROOT, env=env, stdout=output,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    try:
+        await wait_for_line(log, "The assistant is ready", serve)
+        conversation = Conversation(f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/rest")
+        assert "five days a week" in check_turn(conversation.send("what is IOP?"))
+        action_server = subprocess.run(["pgrep", "-s", str(serve.pid), "-f", "action_server --actions"],
+                                       capture_output=True, text=True).stdout.split()
+        assert len(action_server) == 1, action_server
+        os.kill(int(action_server[0]), signal.SIGKILL)
+        await wait_for_line(log, "The action server stopped (exit code -9)", serve, timeout=30)
+        assert "988" in check_turn(conversation.send("I want to kill myself")), "the crisis net stays on"
+        assert b"iop-chat.js" in get(f"http://127.0.0.1:{ports['SITE_PORT']}/"), "the website keeps serving"
+        await wait_for_line(log, "The action server is starting again.", serve, timeout=30)
+        deadline = time.monotonic() + 120
+        while "five days a week" not in " ".join(m.get("text", "") for m in conversation.send("what is IOP?")):
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            await asyncio.sleep(4)  # well under the conversation's rate limit
+        assert serve.poll() is None, "make run is still running"
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0

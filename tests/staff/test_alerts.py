@@ -388,14 +388,15 @@ def test_without_settings_there_are_no_alerts_and_bad_settings_are_named(assista
 
 def test_make_run_starts_the_worker_only_when_alerts_are_configured(assistant, settings, receiver, monkeypatch, capfd):
     from scripts import serve
+    from scripts.supervisor import Supervisor
 
     for name in [name for name in os.environ if name.startswith("ALERT_")]:
         monkeypatch.delenv(name)
-    assert serve.start_alert_worker({}, "8001") is None
+    assert serve.start_alert_worker(Supervisor(serve.start), {}, "8001") is None
     assert "Alerts off: set ALERT_SMTP_URL" in capfd.readouterr().out
     monkeypatch.setenv("ALERT_WEBHOOK_URL", receiver.url)
     env = serve.server_env({"DATABASE_URL": assistant.database_url, "ALERT_WEBHOOK_URL": receiver.url})
-    worker = serve.start_alert_worker(env, "8001")
+    worker = serve.start_alert_worker(Supervisor(serve.start), env, "8001")
     try:
         output, deadline = "", time.monotonic() + 60
         while "Alert worker started: webhook" not in output:

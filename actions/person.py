@@ -38,8 +38,5 @@ def reply_for_a_person(now: datetime, hours: Optional[knowledge.OpeningHours] = 
     if hours.is_open(now):
         return {"response": "utter_human_team_in"}
     back = hours.back_when(now)
-    return {
-        "response": "utter_human_after_hours" if back else "utter_human_team_away",
-        "team_back": back,
-        "crisis_sentence": knowledge.crisis_sentence(),
-    }
+    # Both end with {clinic_crisis_sentence}, the crisis lines in one sentence (a slot).
+    return {"response": "utter_human_after_hours" if back else "utter_human_team_away", "team_back": back}

@@ -24,8 +24,7 @@ def measure(post, only=()) -> dict:
     for name in grading.CONVERSATION_SETS:
         if not only or name in only:
             sets[name] = grading.run_conversations(post, name)
-    for name in (grading.CRISIS_SET, grading.LOOKALIKE_SET, grading.WITHDRAWAL_SET, grading.SPANISH_SET,
-                 grading.CRISIS_SET_2, grading.LOOKALIKE_SET_2):
+    for name in (*grading.CRISIS_SETS, *grading.LOOKALIKE_SETS, grading.WITHDRAWAL_SET, grading.SPANISH_SET):
         if not only or name in only:
             sets[name] = grading.run_messages(post, name)
     return sets
@@ -35,11 +34,11 @@ def print_report(sets: dict) -> None:
     for name, report in sets.items():
         for line in grading.summary(name, report):
             print(line)
-    for name in (grading.CRISIS_SET, grading.CRISIS_SET_2):
+    for name in grading.CRISIS_SETS:
         if name in sets:
             turns = sets[name].turns
             print(f"{name}: crisis recall (any crisis reply): {sum(t.crisis for t in turns)}/{len(turns)}")
-    for name in (grading.LOOKALIKE_SET, grading.LOOKALIKE_SET_2):
+    for name in grading.LOOKALIKE_SETS:
         if name in sets:
             turns = sets[name].turns
             print(f"{name}: look-alikes given the emergency script: {sum(t.crisis for t in turns)}/{len(turns)}")

@@ -113,7 +113,8 @@ def clinic_slot_values() -> Dict[str, str]:
     week = details.opening_hours.describe()
     zone = datetime.now(details.opening_hours.zone).strftime("%Z")  # "PST": the clinic's clock, as people know it
     hours = f" They are available {week} ({zone})." if week else ""
-    return {"clinic_name": details.name, "clinic_phone": details.phone, "clinic_hours_sentence": hours}
+    return {"clinic_name": details.name, "clinic_phone": details.phone, "clinic_hours_sentence": hours,
+            "clinic_crisis_sentence": crisis_sentence()}
 
 
 @functools.lru_cache(maxsize=None)

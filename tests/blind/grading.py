@@ -26,6 +26,10 @@ CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
 WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
 # Written after the crisis lexicon was tuned on the first pair: the honest measure.
 CRISIS_SET_2, LOOKALIKE_SET_2 = "crisis_redteam_2.yml", "crisis_lookalikes_2.yml"
+# Written on 2026-11-28 after the second pair had been measured (and never tuned on): the next honest measure.
+CRISIS_SET_3, LOOKALIKE_SET_3 = "crisis_redteam_3.yml", "crisis_lookalikes_3.yml"
+CRISIS_SETS = (CRISIS_SET, CRISIS_SET_2, CRISIS_SET_3)
+LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3)
 
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},

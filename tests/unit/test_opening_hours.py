@@ -66,8 +66,7 @@ def test_no_hours_known_means_nothing_is_claimed():
 def test_asking_for_a_person_during_and_outside_the_hours():
     assert reply_for_a_person(at("2026-11-30T09:00"), HOURS) == {"response": "utter_human_team_in"}
     after = reply_for_a_person(at("2026-11-30T19:00"), HOURS)
-    assert after["response"] == "utter_human_after_hours" and after["team_back"] == "tomorrow at 8 am"
-    assert "988" in after["crisis_sentence"] and "911" in after["crisis_sentence"]
+    assert after == {"response": "utter_human_after_hours", "team_back": "tomorrow at 8 am"}
     closed_for_weeks = OpeningHours.from_config("UTC", {"monday": "08:00-09:00"},
                                                 [f"2026-12-{day:02d}" for day in (7, 14, 21, 28)] + ["2027-01-04"])
     away = reply_for_a_person(datetime(2026, 12, 1, tzinfo=timezone.utc), closed_for_weeks)

@@ -150,6 +150,8 @@ def test_an_expired_token_is_renewed_and_the_conversation_goes_on(page, site, as
         expired = ownership.issue_token(sender, assistant.secret.encode())
     replace_token(page, expired)
     page.reload()
+    # The conversation is back on screen before the next question (ask() counts the turns shown).
+    expect(log(page).locator(".iop-disclaimer")).to_have_count(2)
     # Answered in the same conversation: "that" is still partial hospitalization.
     assert "seven days a week" in ask(page, "how many days a week is that?")
     assert sender_id(page) == sender and saved_state(page)["token"] != expired

@@ -198,6 +198,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", default=os.environ.get("MODEL"), required=not os.environ.get("MODEL"))
     parser.add_argument("--chat", action="store_true", help="chat in this terminal, then stop the servers")
     args = parser.parse_args(argv)
+    import knowledge
+
+    try:
+        # Read here first, so that a malformed clinic file (an opening-hours typo) stops make run
+        # with its message, instead of failing later inside a turn (the crisis reply reads it too).
+        knowledge.clinic()
+    except (ValueError, KeyError) as problem:
+        print(f"The clinic file can't be read: {problem}", file=sys.stderr)
+        return 2
 
     rasa_port = os.environ.get("RASA_PORT", "5005")
     actions_port = os.environ.get("ACTIONS_PORT", DEFAULT_ACTIONS_PORT)

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+import knowledge
 from actions.person import reply_for_a_person
 from knowledge.opening_hours import OpeningHours
 
@@ -71,3 +72,20 @@ def test_asking_for_a_person_during_and_outside_the_hours():
                                                 [f"2026-12-{day:02d}" for day in (7, 14, 21, 28)] + ["2027-01-04"])
     away = reply_for_a_person(datetime(2026, 12, 1, tzinfo=timezone.utc), closed_for_weeks)
     assert away["response"] == "utter_human_team_away"
+
+
+def test_make_run_refuses_a_clinic_file_it_cannot_read(tmp_path, monkeypatch, capsys):
+    """A typo in the hours stops make run at once, with what is wrong: it must not first surface
+    inside a conversation (the crisis reply reads the clinic file too)."""
+    from scripts import serve
+
+    clinic = tmp_path / "clinic.yml"
+    clinic.write_text('name: X\nphone: "1"\nphone_e164: "+15550100199"\nopening_hours:\n  monday: "8am-6pm"\n')
+    monkeypatch.setenv("IOP_CLINIC_FILE", str(clinic))
+    knowledge.clinic.cache_clear()  # read once per process: this one may have read the default already
+    try:
+        assert serve.main(["--model", "unused.tar.gz"]) == 2
+    finally:
+        monkeypatch.delenv("IOP_CLINIC_FILE")
+        knowledge.clinic.cache_clear()
+    assert "opening_hours: monday: '8am-6pm' is not like 08:00-18:00" in capsys.readouterr().err

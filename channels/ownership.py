@@ -18,6 +18,9 @@ Telegram chat ids are small public numbers. So:
   It reaches its own endpoint with a shared secret (BRIDGE_SECRET), and
   names each chat's conversation by a keyed hash of the chat id (`tg-`...),
   never the chat id itself. The public endpoint refuses ids of that shape.
+* **Staff in a live handoff.** The staff app speaks for its logged-in staff
+  member to the Rasa server's handoff endpoints with a secret of its own,
+  derived from the same server secret (`staff_secret`).
 * **Logs** name a conversation by a keyed hash of its id (`conversation_ref`),
   which is stable (one conversation's lines can be followed) but useless to
   anyone who reads the logs and wants to write to it. Lines that other code
@@ -178,6 +181,16 @@ def bridge_secret(secret: Optional[bytes] = None) -> str:
 
 def is_bridge_secret(token: Optional[str]) -> bool:
     return bool(token) and hmac.compare_digest(token.encode(), bridge_secret().encode())
+
+
+def staff_secret(secret: Optional[bytes] = None) -> str:
+    """The secret the staff app shows the Rasa server to act in a live handoff (channels/handoff.py):
+    derived from the server secret, which both read (CONVERSATION_SECRET or var/conversation.key)."""
+    return _derived_key("staff-handoff", secret).hex()
+
+
+def is_staff_secret(token: Optional[str]) -> bool:
+    return bool(token) and hmac.compare_digest(token.encode(), staff_secret().encode())
 
 
 def telegram_conversation_id(bridge_key: str, chat_id: int, conversation_number: int = 0) -> str:

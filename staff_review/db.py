@@ -54,6 +54,9 @@ users = sa.Table(
     # Two-factor login (optional; revision 0003): the TOTP secret, and the last time step used.
     sa.Column("totp_secret", sa.String(64)),
     sa.Column("totp_last_step", sa.Integer),
+    # The name visitors see when this person joins a live chat (revision 0006; the
+    # username, capitalised, when unset): storage/handoffs.py.
+    sa.Column("chat_name", sa.String(40)),
 )
 
 # Server-side login sessions: the cookie holds only a random token, so logging

@@ -11,5 +11,6 @@ photos, voice) itself.
 Modules: config (environment), rasa_client (the REST call), rendering (Rasa
 replies to Telegram HTML and keyboards), texts (the bridge's own wording),
 conversations (per-chat state), ordering (per-chat update order), handlers,
-app (wiring and the entry point, `python -m telegram_bridge`).
+handoff (a staff member's words in a live handoff, polled from the Rasa
+server), app (wiring and the entry point, `python -m telegram_bridge`).
 """

@@ -7,7 +7,11 @@ own server, behind an HTTPS proxy) and rejects any request without the
 secret token Telegram was given (HTTP 403).
 
 `running()` is the one start-up path, used by main() and by the tests, which
-point TELEGRAM_BASE_URL at a fake Bot API server.
+point TELEGRAM_BASE_URL at a fake Bot API server. It also runs the live
+handoff poller (telegram_bridge/handoff.py) for as long as the bot runs: an
+asyncio task beside PTB's own (PTB's job queue would need a newer APScheduler
+than Rasa's pin), started once the saved chats are loaded and stopped, its
+batch delivered and its cursor saved, before the bot stops.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Persis
 
 from telegram_bridge.config import Config, ConfigError, from_env
 from telegram_bridge.handlers import COMMANDS, Bridge, register
+from telegram_bridge.handoff import HandoffPoller, cursor_file_for
 from telegram_bridge.ordering import PerChatOrder
 from telegram_bridge.rasa_client import RasaClient
 
@@ -34,19 +39,20 @@ RATE_LIMIT_RETRIES = 3  # times a request is repeated after Telegram's "retry af
 UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
-def build(config: Config) -> Tuple[Application, Bridge]:
+def build(config: Config) -> Tuple[Application, Bridge, HandoffPoller]:
     config.state_file.parent.mkdir(parents=True, exist_ok=True)
     persistence = PicklePersistence(
         config.state_file,
         store_data=PersistenceInput(chat_data=True, user_data=False, bot_data=False, callback_data=False),
         update_interval=10,
     )
+    order = PerChatOrder()
     application = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.base_url)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(PerChatOrder())
+        .concurrent_updates(order)
         # A second connection for getUpdates: at shutdown PTB calls it once more to mark
         # fetched updates as read, and the cancelled long poll may still hold the first.
         .get_updates_connection_pool_size(2)
@@ -59,13 +65,14 @@ def build(config: Config) -> Tuple[Application, Bridge]:
         conversation_key=config.bridge_secret,
     )
     register(application, bridge)
-    return application, bridge
+    poller = HandoffPoller(application, bridge, order, cursor_file_for(config.state_file))
+    return application, bridge, poller
 
 
 @contextlib.asynccontextmanager
 async def running(config: Config) -> AsyncIterator[Application]:
     """The bot receiving and answering updates until the block ends."""
-    application, bridge = build(config)
+    application, bridge, poller = build(config)
     await bridge.rasa.start()
     try:
         async with application:  # initialize: getMe, load the persisted chats
@@ -89,9 +96,12 @@ async def running(config: Config) -> AsyncIterator[Application]:
             else:
                 await application.updater.start_polling(allowed_updates=UPDATES)
             await application.start()
+            bridge.index_chats(application.chat_data)
+            await poller.start()
             try:
                 yield application
             finally:
+                await poller.stop()
                 await application.updater.stop()
                 await application.stop()
     finally:

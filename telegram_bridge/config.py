@@ -17,7 +17,8 @@ TELEGRAM_WEBHOOK_SECRET  required with a webhook: Telegram sends it in every req
 TELEGRAM_WEBHOOK_LISTEN  local address of the webhook server (default 127.0.0.1, behind a proxy)
 TELEGRAM_WEBHOOK_PORT    its port (default 8443)
 TELEGRAM_STATE_FILE      where each chat's conversation id survives restarts
-                         (default var/telegram_bridge.pickle)
+                         (default var/telegram_bridge.pickle); the live handoff
+                         poll's cursor is kept beside it (<name>.handoff-cursor.json)
 
 A malformed value (a port that is not a number, a webhook URL that is not
 https) raises ConfigError, whose message names the variable; the entry point

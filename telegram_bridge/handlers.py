@@ -18,6 +18,14 @@ passed over.
 Logs name the kind of update and a short tag of the chat (a keyed hash: a
 private chat's id is the person's Telegram user id), never message text,
 names or numbers (docs/design.md, invariant 6).
+
+During a live handoff (docs/handoff.md) the Rasa server answers a message
+with no bot turn (`[]`): the staff member reads it, and the bridge sends
+nothing (the staff member's words arrive through telegram_bridge/handoff.py).
+A crisis message still gets the crisis turn in the reply, sent as usual.
+The bridge keeps an index from conversation id to chat (`chat_of`) for that
+delivery: built from the saved chats at start, kept up to date by every turn
+and reset.
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, TypeVar
 
 from telegram import (
     BotCommand,
@@ -101,6 +109,25 @@ class Bridge:
         self.rasa = rasa
         self._log_key = log_key
         self._conversation_key = conversation_key
+        self._chats: Dict[str, int] = {}  # conversation id -> chat id, for the handoff poller
+
+    # Which chat a conversation is in -----------------------------------------
+
+    def sender(self, chat_id: int, chat_data: Dict) -> str:
+        """The chat's current Rasa conversation id, noted in the index."""
+        sender = conversations.sender_id(self._conversation_key, chat_id, chat_data)
+        self._chats[sender] = chat_id
+        return sender
+
+    def index_chats(self, chat_data: Mapping[int, Dict]) -> None:
+        """Index every saved private chat (at start, after the saved chats are loaded)."""
+        for chat_id, data in chat_data.items():
+            if isinstance(chat_id, int) and chat_id > 0:  # private chats: a user id; groups are negative
+                self.sender(chat_id, data)
+
+    def chat_of(self, sender: str) -> Optional[int]:
+        """The chat whose current conversation is `sender`, if this bridge knows it."""
+        return self._chats.get(sender)
 
     def tag(self, chat_id: Optional[int]) -> str:
         return chat_tag(self._log_key, chat_id)
@@ -161,12 +188,20 @@ class Bridge:
     async def converse(self, update: Update, context: Context, message: str, before: tuple = ()) -> None:
         """Send `message` to this chat's Rasa conversation and the turn back, `before` texts first."""
         chat_id = update.effective_chat.id
-        sender = conversations.sender_id(self._conversation_key, chat_id, context.chat_data)
+        sender = self.sender(chat_id, context.chat_data)
         try:
             turn = await self.rasa.send(sender, message)
         except RasaUnavailable as problem:
             logger.error("chat %s: Rasa unavailable (%s)", self.tag(chat_id), problem)
             turn = [{"text": texts.rasa_down()}]
+        if not turn:
+            # A live handoff: the message went to the staff member and no bot turn ran.
+            # Nothing to show (the buttons on screen stay as they were); the bridge's own
+            # texts asked for, such as /start's privacy note, still go.
+            logger.info("chat %s: no bot turn (live handoff)", self.tag(chat_id))
+            if before:
+                await self.send(context, chat_id, own_turn(*before))
+            return
         conversations.new_turn(context.chat_data)
         await self.send(context, chat_id, finish_turn([{"text": text} for text in before] + turn))
 
@@ -207,6 +242,7 @@ class Bridge:
 
     async def on_reset(self, update: Update, context: Context) -> None:
         chat_id = update.effective_chat.id
+        self._chats.pop(conversations.sender_id(self._conversation_key, chat_id, context.chat_data), None)
         conversations.start_new_conversation(
             self._conversation_key, chat_id, context.chat_data, update.effective_message.message_id
         )

@@ -8,6 +8,11 @@ The REST channel (channels/rest_with_disclaimer.py) already ends each turn
 with the disclaimer, merges crisis payloads into their bubble and turns
 internal errors into an apology; this client only has to tell "Rasa answered"
 from "Rasa could not be reached", so the bridge can give its own fallback.
+
+During a live handoff (docs/handoff.md) the server answers a message with
+`[]` (no bot turn), and the staff member's words come from a second endpoint
+beside the first, /webhooks/telegram/handoff, which the bridge polls
+(telegram_bridge/handoff.py) with the same secret.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import aiohttp
 
 
 CONNECT_RETRY_DELAY = 1.0
+POLL_TIMEOUT = 10.0  # seconds for one handoff poll
 
 
 class RasaUnavailable(RuntimeError):
@@ -27,6 +33,8 @@ class RasaUnavailable(RuntimeError):
 class RasaClient:
     def __init__(self, url: str, timeout: float, secret: str) -> None:
         self.url = url
+        # .../webhooks/telegram/webhook -> .../webhooks/telegram/handoff
+        self.handoff_url = url.rstrip("/").rsplit("/", 1)[0] + "/handoff"
         self.timeout = timeout
         self._headers = {"Authorization": f"Bearer {secret}"}
         self._session: Optional[aiohttp.ClientSession] = None
@@ -74,3 +82,28 @@ class RasaClient:
         if not isinstance(turn, list):
             raise RasaUnavailable("the reply is not a list of messages")
         return turn
+
+    async def handoff_messages(self, after: Optional[int]) -> Dict[str, Any]:
+        """The handoff messages of every Telegram conversation with an id above `after`.
+
+        {"messages": [{"id", "sender", "author", "text", ...}], "last": int}; without
+        `after`, no messages and the current `last`. RasaUnavailable on any failure.
+        """
+        assert self._session, "start() first"
+        params = {} if after is None else {"after": str(after)}
+        try:
+            async with self._session.get(
+                self.handoff_url, params=params, headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=min(POLL_TIMEOUT, self.timeout)),
+            ) as reply:
+                if reply.status != 200:
+                    raise RasaUnavailable(f"HTTP {reply.status}")
+                body = await reply.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(type(error).__name__) from error
+        if not isinstance(body, dict) or not isinstance(body.get("messages", []), list):
+            raise RasaUnavailable("the reply is not a handoff poll answer")
+        last = body.get("last")
+        if not isinstance(last, int) or isinstance(last, bool):
+            raise RasaUnavailable("the reply has no cursor")
+        return body

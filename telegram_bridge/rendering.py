@@ -13,7 +13,14 @@ is taken off that message and put back, in italics, on the last Telegram
 message, so it ends the turn exactly once even when a long text is split.
 Turns without the field (the bridge's own: help, "text only", Rasa down) get
 knowledge.disclaimer() the same way. Nothing is sent to Telegram except
-through finish_turn.
+through finish_turn and staff_message.
+
+During a live handoff (docs/handoff.md) the bridge also shows what the Rasa
+server's handoff poll gives it: the assistant's messages through finish_turn
+(a group of them ends with the disclaimer only if one carries the field: the
+join message does, a staff member's words don't), and a staff member's words
+through staff_message, marked as a person's ("Maria (admissions team): ...")
+and shown exactly as typed, escaped, with no Markdown read into them.
 """
 from __future__ import annotations
 
@@ -98,10 +105,17 @@ def crisis_extras(custom: Dict[str, Any]) -> Tuple[str, List[List[Button]]]:
     return line, links
 
 
-def finish_turn(turn: List[Dict[str, Any]]) -> List[Outgoing]:
-    """A whole bot turn as Telegram messages, the last one ending with the disclaimer."""
+def finish_turn(turn: List[Dict[str, Any]], default_disclaimer: bool = True) -> List[Outgoing]:
+    """A whole bot turn as Telegram messages, the last one ending with the disclaimer.
+
+    With default_disclaimer=False (messages from the handoff poll), a turn none
+    of whose messages carries the `disclaimer` field gets none: the server
+    marks the bubble a disclaimer ends.
+    """
     marked = [message for message in turn if isinstance(message.get("disclaimer"), str) and message["disclaimer"].strip()]
     disclaimer = marked[-1]["disclaimer"].strip() if marked else knowledge.disclaimer()
+    if not marked and not default_disclaimer:
+        disclaimer = ""
     messages = [message for message in turn if message.get("text") or message.get("buttons") or message.get("custom")]
     outgoing: List[Outgoing] = []
     for message in messages:
@@ -124,6 +138,8 @@ def finish_turn(turn: List[Dict[str, Any]]) -> List[Outgoing]:
         pieces = split_text(text or CHOOSE, TELEGRAM_MAX_CHARS - len(disclaimer) - 2)
         outgoing += [Outgoing(to_html(piece), to_plain(piece)) for piece in pieces]
         outgoing[-1].rows = rows
+    if not disclaimer:
+        return outgoing
     if not outgoing:
         return [Outgoing(f"<i>{html.escape(disclaimer, quote=False)}</i>", disclaimer)]
     last = outgoing[-1]
@@ -135,3 +151,28 @@ def finish_turn(turn: List[Dict[str, Any]]) -> List[Outgoing]:
 def own_turn(*texts: str) -> List[Outgoing]:
     """A turn in the bridge's own words (texts.py), one message per text."""
     return finish_turn([{"text": text} for text in texts])
+
+
+STAFF_FALLBACK_NAME = "Admissions team"
+
+
+def staff_message(staff_name: Optional[str], text: str) -> List[Outgoing]:
+    """A staff member's message in a live handoff, marked as a person's: "<b>Maria (admissions team):</b> text".
+
+    The text is shown as typed (escaped, no Markdown), without the disclaimer:
+    the join message carried it once.
+    """
+    name = (staff_name or "").strip()
+    label = f"{name} (admissions team):" if name else f"{STAFF_FALLBACK_NAME}:"
+    text = text.strip()
+    pieces = split_text(text, TELEGRAM_MAX_CHARS - len(label) - 1) if text else [""]
+    outgoing = []
+    for number, piece in enumerate(pieces):
+        prefix = label if number == 0 else f"{label[:-1]}, continued:"
+        outgoing.append(
+            Outgoing(
+                f"<b>{html.escape(prefix, quote=False)}</b> {html.escape(piece, quote=False)}".rstrip(),
+                f"{prefix} {piece}".rstrip(),
+            )
+        )
+    return outgoing

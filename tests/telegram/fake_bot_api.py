@@ -8,7 +8,8 @@ callback_data over 64 bytes, link buttons that are not http(s) or tg://.
 Tests script it: `push()` queues an update for getUpdates (or `post_webhook()`
 delivers it to the bridge's webhook, with a chosen secret token), `fail()`
 makes the next calls of a method fail (a 502, a 429 with retry_after, a 400
-such as "can't parse entities"), and `turn()` waits for the bridge's whole
+such as "can't parse entities"; `block()` makes one chat refuse every
+message, as when its person blocked the bot), and `turn()` waits for the bridge's whole
 answer to one message: once a message ending with the disclaimer has arrived,
 it waits until the chat has been quiet for a moment and returns everything
 sent to it since the last turn collected, so an extra message or a second
@@ -42,6 +43,14 @@ QUIET = 0.3  # seconds without a new message to a chat after which its turn coun
 
 class ParseError(ValueError):
     pass
+
+
+class Refused(Exception):
+    """Any other refusal: a status and Telegram's description."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
 
 
 class _Visible(HTMLParser):
@@ -124,6 +133,7 @@ class FakeBotAPI:
         self._collected: Dict[int, int] = {}  # per chat: sent messages already returned by turn()
         self._last_sent: Dict[int, float] = {}  # per chat: when the last message was sent
         self._runner: Optional[web.AppRunner] = None
+        self._blocked: set = set()
         self.port = 0
 
     # Server ------------------------------------------------------------------
@@ -164,6 +174,8 @@ class FakeBotAPI:
             result = await handler(params)
         except ParseError as problem:
             return self._error(400, f"Bad Request: {problem}")
+        except Refused as problem:
+            return self._error(problem.status, problem.description)
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
@@ -208,6 +220,8 @@ class FakeBotAPI:
         return self._updates[:100]
 
     async def _api_sendMessage(self, params: dict) -> dict:
+        if int(params["chat_id"]) in self._blocked:
+            raise Refused(403, "Forbidden: bot was blocked by the user")
         text = visible_text(params["text"], params.get("parse_mode"))
         if not text.strip():
             raise ParseError("message text is empty")
@@ -237,6 +251,18 @@ class FakeBotAPI:
         """The next `times` calls of `method` get this error."""
         body = {"ok": False, "error_code": status, "description": description, **extra}
         self._failures.setdefault(method, []).extend([(status, body)] * times)
+
+    def block(self, chat_id: int) -> None:
+        """The person in `chat_id` blocked the bot: sendMessage there is Forbidden (403)."""
+        self._blocked.add(chat_id)
+
+    def sent_to(self, chat_id: int) -> List[Sent]:
+        return [sent for sent in self.sent if sent.chat_id == chat_id]
+
+    async def message_containing(self, chat_id: int, text: str, timeout: float = 60) -> Sent:
+        """The first message sent to the chat whose visible text contains `text`, once there is one."""
+        await self.wait_until(lambda: any(text in sent.text for sent in self.sent_to(chat_id)), timeout)
+        return next(sent for sent in self.sent_to(chat_id) if text in sent.text)
 
     def message(self, chat_id: int, message_id: int) -> Sent:
         return next(sent for sent in self.sent if sent.chat_id == chat_id and sent.message_id == message_id)

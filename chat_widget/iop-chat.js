@@ -80,7 +80,17 @@
   // conversation is ours (README, "Writing a client"). Both are kept with the
   // transcript; until the first message there is neither.
   function freshState() {
-    return { sender: null, token: null, open: false, draft: "", entries: [] };
+    return { sender: null, token: null, open: false, draft: "", entries: [], handoff: null };
+  }
+
+  // A live handoff (docs/handoff.md): {state: "waiting" | "live" | "none",
+  // staff: the staff member's name, last: the id of the last message shown}.
+  // Kept with the transcript, in the same write, so that a reload resumes the
+  // polling where it stopped: no message shown twice, none lost.
+  function validHandoff(saved) {
+    if (!saved || typeof saved !== "object" || typeof saved.last !== "number") return null;
+    var known = ["waiting", "live", "none"].indexOf(saved.state) >= 0;
+    return { state: known ? saved.state : "none", staff: typeof saved.staff === "string" ? saved.staff : null, last: saved.last };
   }
 
   function loadState() {
@@ -97,7 +107,10 @@
         store.removeItem(STORAGE_KEY);
         return freshState();
       }
-      if ((started || notYet) && Array.isArray(saved.entries)) return saved;
+      if ((started || notYet) && Array.isArray(saved.entries)) {
+        saved.handoff = started ? validHandoff(saved.handoff) : null;
+        return saved;
+      }
     } catch (corrupt) { /* start again below */ }
     return freshState();
   }
@@ -130,6 +143,7 @@
       sender: state.sender, token: state.token, open: state.open, savedAt: Date.now(),
       draft: asksFormQuestion(last) ? "" : state.draft,  // half-typed answers stay in memory too
       entries: state.entries.map(forStorage),
+      handoff: state.handoff,
     };
     try { store.setItem(STORAGE_KEY, JSON.stringify(kept)); } catch (full) { /* keep going in memory */ }
   }
@@ -137,6 +151,8 @@
   // An entry is one thing in the transcript:
   //   {kind: "user", text, status: "sent" | "sending" | "failed"}
   //   {kind: "bot", messages: [...Rasa messages], disclaimer, chosen: payload or null}
+  //        during a handoff also hid (the first message's id in the handoff
+  //        line) and, for what a staff member wrote, staff (their name)
   //   {kind: "opening"}    the opening message, written by the widget itself
 
   // ------------------------------------------------------------ rendering --
@@ -270,8 +286,11 @@
     entry.messages.forEach(function (message) {
       var text = withoutDisclaimer(message, entry.disclaimer);
       if (!crisis && (text || message.image)) {
-        nodes.push(el("div", { className: "iop-bubble iop-bot" }, [
-          el("span", { className: "iop-visually-hidden", text: "Assistant: " }),
+        nodes.push(el("div", { className: "iop-bubble iop-bot" + (entry.staff !== undefined ? " iop-staff" : "") }, [
+          // A person's words say whose they are, in text everyone sees.
+          entry.staff !== undefined
+            ? el("span", { className: "iop-staff-label", text: (entry.staff || "Staff") + " \u00B7 Admissions team" })
+            : el("span", { className: "iop-visually-hidden", text: "Assistant: " }),
           text ? markdown(text) : null,
           message.image ? link(message.image, "Open the image") : null,
         ]));
@@ -377,7 +396,7 @@
   // the live region announces new messages and not the whole transcript.
   function entryKey(entry) {
     if (entry.kind === "user") return "user:" + (entry.status === "failed" ? "failed:" : "") + entry.text;
-    return entry.kind;
+    return entry.kind + (entry.hid ? ":" + entry.hid : "");
   }
 
   function renderLog() {
@@ -397,22 +416,29 @@
       }
     });
     refreshButtons();
+    showHandoffStatus();
     ui.log.scrollTop = ui.log.scrollHeight;
   }
 
   // ------------------------------------------------------------- talking --
 
   function postJson(url, body, token) {
+    return requestJson(url, body, token, REQUEST_TIMEOUT_MS);
+  }
+
+  // A POST with a JSON body, or a GET without one: {status, body}.
+  function requestJson(url, body, token, timeout) {
     var controller = new AbortController();
-    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
-    var headers = { "Content-Type": "application/json" };
+    var timer = setTimeout(function () { controller.abort(); }, timeout);
+    var headers = body ? { "Content-Type": "application/json" } : {};
     if (token) headers.Authorization = "Bearer " + token;
     return fetch(url, {
-      method: "POST",
+      method: body ? "POST" : "GET",
       headers: headers,
-      body: JSON.stringify(body),
+      body: body ? JSON.stringify(body) : undefined,
       signal: controller.signal,
       credentials: "omit",
+      cache: "no-store",
     }).then(function (reply) {
       return reply.json().catch(function () { return null; }).then(function (parsed) {
         return { status: reply.status, body: parsed };
@@ -467,11 +493,22 @@
     entry.status = "sending";
     saveState();
     renderLog();
-    setTyping(true);
+    // While a person has the conversation, the bot doesn't answer: no dots.
+    if (!handoffOpen()) setTyping(true);
     function showTurn(messages) {
       var list = Array.isArray(messages) ? messages : [];
+      // During a handoff the reply is [] (the message went to the staff
+      // member): that is success, with nothing to show.
+      if (!list.length) return;
       var marked = list.filter(function (m) { return m.disclaimer; })[0];
       state.entries.push({ kind: "bot", messages: list, disclaimer: marked ? marked.disclaimer : "", chosen: null });
+      // The reply to "Chat with our admissions team now" opens a handoff.
+      if (list.some(function (m) { return m.custom && (m.custom.handoff === "waiting" || m.custom.handoff === "live"); })) {
+        var last = state.handoff ? state.handoff.last : 0;
+        if (!handoffOpen()) state.handoff = { state: "waiting", staff: null, last: last };
+        poll.delay = POLL_MS;
+        schedulePoll(0);
+      }
     }
     return postToAssistant(payload).then(function (messages) {
       entry.status = "sent";
@@ -495,6 +532,114 @@
       saveState();
       renderLog();
     });
+  }
+
+  // ------------------------------------------------------------- handoff --
+
+  // While a handoff is open the widget asks the assistant for what the staff
+  // member (and the assistant, for the join, timeout and hand-back messages)
+  // said since the last message shown. Gently: one request at a time, every
+  // POLL_MS, backing off to POLL_MAX_MS on errors, not at all while the tab
+  // is hidden (it catches up when it is shown again).
+  var POLL_MS = 2000;
+  var POLL_MAX_MS = 30000;
+  var POLL_TIMEOUT_MS = 15000;
+  var poll = { timer: null, busy: false, delay: POLL_MS };
+
+  function handoffOpen() {
+    return !!(state.handoff && state.handoff.state !== "none" && state.sender && state.token);
+  }
+
+  function schedulePoll(wait) {
+    clearTimeout(poll.timer);
+    poll.timer = null;
+    if (!handoffOpen() || poll.busy || document.visibilityState === "hidden") return;
+    poll.timer = setTimeout(pollHandoff, wait);
+  }
+
+  function handoffUrl() {
+    return SETTINGS.conversations + "/" + encodeURIComponent(state.sender) + "/handoff?after=" + state.handoff.last;
+  }
+
+  function fetchHandoff(renewed) {
+    var sender = state.sender;
+    return requestJson(handoffUrl(), null, state.token, POLL_TIMEOUT_MS).then(function (reply) {
+      if (reply.status === 403 && !renewed && reply.body && reply.body.code === "token_expired" && state.sender === sender) {
+        // Renewed as for messages; if the renewal is refused too, the
+        // conversation can't be followed any more: stop (no new one here).
+        return postJson(SETTINGS.conversations, { sender: sender }, state.token).then(function (renewal) {
+          if (renewal.status !== 200) return { status: 403, body: null };
+          if (state.sender === sender) keepConversation(renewal);
+          return fetchHandoff(true);
+        });
+      }
+      return reply;
+    });
+  }
+
+  function pollHandoff() {
+    poll.timer = null;
+    if (!handoffOpen() || poll.busy || document.visibilityState === "hidden") return;
+    poll.busy = true;
+    var sender = state.sender;
+    fetchHandoff(false).then(function (reply) {
+      if (state.sender !== sender || !handoffOpen()) return;  // started over meanwhile
+      if (reply.status === 403) {
+        state.handoff.state = "none";
+      } else if (reply.status === 200 && reply.body && Array.isArray(reply.body.messages)) {
+        showHandoff(reply.body);
+        poll.delay = POLL_MS;
+      } else {
+        throw new Error("HTTP " + reply.status);
+      }
+      saveState();
+      renderLog();
+    }).catch(function () {
+      poll.delay = Math.min(POLL_MAX_MS, poll.delay * 2);
+    }).then(function () {
+      poll.busy = false;
+      showHandoffStatus();
+      schedulePoll(poll.delay);
+    });
+  }
+
+  // The messages of a poll as transcript entries: each staff message is its
+  // own bubble; the assistant's run together up to the one ending with the
+  // disclaimer (the end of its turn), so a crisis reply is one card.
+  function showHandoff(body) {
+    var handoff = state.handoff;
+    var open = null;
+    body.messages.forEach(function (message) {
+      if (!message || typeof message.id !== "number" || message.id <= handoff.last) return;  // shown already
+      handoff.last = message.id;
+      if (message.author === "staff") {
+        open = null;
+        state.entries.push({ kind: "bot", hid: message.id, staff: message.staff_name || handoff.staff || "", messages: [message], disclaimer: "", chosen: null });
+        return;
+      }
+      if (!open) {
+        open = { kind: "bot", hid: message.id, messages: [], disclaimer: "", chosen: null };
+        state.entries.push(open);
+      }
+      open.messages.push(message);
+      if (message.disclaimer) {
+        open.disclaimer = message.disclaimer;
+        open = null;
+      }
+    });
+    if (typeof body.last === "number" && body.last > handoff.last) handoff.last = body.last;
+    handoff.state = ["waiting", "live"].indexOf(body.state) >= 0 ? body.state : "none";
+    handoff.staff = typeof body.staff_name === "string" ? body.staff_name : null;
+  }
+
+  function showHandoffStatus() {
+    if (!ui.status) return;
+    var handoff = handoffOpen() ? state.handoff : null;
+    var text = !handoff ? "" : handoff.state === "waiting"
+      ? "Waiting for someone from our admissions team\u2026"
+      : "You're chatting with " + (handoff.staff || "someone") + " from admissions";
+    ui.status.hidden = !text;
+    if (ui.status.textContent !== text) ui.status.textContent = text;
   }
 
   // Messages go out one at a time, in order: a reply belongs to its message.
@@ -586,6 +731,7 @@
       el("span", { className: "iop-visually-hidden", text: "The assistant is typing" }),
       el("span", { className: "iop-dot", "aria-hidden": "true" }), el("span", { className: "iop-dot", "aria-hidden": "true" }), el("span", { className: "iop-dot", "aria-hidden": "true" }),
     ]);
+    ui.status = el("p", { className: "iop-handoff-status", role: "status", hidden: true });
     ui.input = el("textarea", {
       id: "iop-chat-input", className: "iop-input", rows: "1", maxlength: String(MAX_MESSAGE_CHARS),
       placeholder: "Type your question", "aria-label": "Your message", autocomplete: "off",
@@ -613,6 +759,7 @@
         el("button", { type: "button", className: "iop-close", "aria-label": "Close chat", onclick: function () { setOpen(false); } }, [el("span", { "aria-hidden": "true", text: "\u00D7" })]),
       ]),
       ui.log,
+      ui.status,
       ui.typing,
       form,
     ]);
@@ -645,6 +792,15 @@
       if (state.open) setOpen(true, { focus: false });
       else renderLog();
       ui.panel.dataset.ready = "true";
+      schedulePoll(0);  // a handoff open before the reload: catch up
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") {
+        clearTimeout(poll.timer);
+        poll.timer = null;
+      } else {
+        schedulePoll(0);
+      }
     });
   }
 

@@ -1,6 +1,7 @@
 """Erase one person's conversations: every row, in one transaction (docs/design.md, invariant 6).
 
 A person's data lives in Rasa's `events`, the assistant's `callback_requests`,
+the live handoffs' `handoff_messages` (a copy of what was said) and `handoffs`,
 and the staff tables (reviews, tags, notes, corrections, callback history,
 and the index `staff_conversations`/`staff_messages` that staff_review.sync
 rebuilds from `events`). `erase_conversations` deletes all of it for the
@@ -33,7 +34,7 @@ import sqlalchemy as sa
 
 from staff_review import db, secret_key
 from staff_review.exports import pseudonym
-from storage import phone_numbers
+from storage import handoffs, phone_numbers
 
 # Every table that holds a conversation's data, by the column naming it.
 BY_CONVERSATION = (
@@ -46,6 +47,9 @@ BY_CONVERSATION = (
     (db.conversations, db.conversations.c.conversation_id),
     (db.test_traffic, db.test_traffic.c.conversation_id),
     (db.alert_outbox, db.alert_outbox.c.conversation_id),
+    # The messages before their handoffs (they name them).
+    (handoffs.handoff_messages, handoffs.handoff_messages.c.conversation_id),
+    (handoffs.handoffs, handoffs.handoffs.c.conversation_id),
 )
 
 

@@ -1,7 +1,8 @@
 """Exports of one conversation or a filtered set, as CSV or JSON, optionally redacted.
 
 One row (CSV) or object (JSON) per message: conversation, session number,
-time (UTC, ISO 8601), who spoke, the text, for user messages the predicted
+time (UTC, ISO 8601), who spoke ("user", "bot", or a person from admissions
+in a live handoff as "Maria (admissions team)"), the text, for user messages the predicted
 intent and its confidence, and `answer_to`: the form question (slot) the
 message answered, if it did (staff_review.form_answers; its intent then
 means nothing). The bot's text is plain: its markdown rendered as text by
@@ -59,7 +60,7 @@ def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False
     for item in transcript.items:
         if item.kind == "session":
             session += 1
-        if item.kind not in ("user", "bot"):
+        if item.kind not in ("user", "bot", "staff"):
             continue
         text = bot_text.to_plain(item.text) if item.kind == "bot" else item.text
         if redact:
@@ -70,7 +71,7 @@ def rows(transcript: Transcript, names: Iterable[str] = (), redact: bool = False
             "conversation_id": label,
             "session": max(session, 1),
             "time": _when(item.timestamp, redact),
-            "speaker": item.kind,
+            "speaker": item.speaker,
             "text": text,
             "intent": item.intent if item.kind == "user" else None,
             "confidence": round(item.confidence, 4) if item.confidence is not None else None,

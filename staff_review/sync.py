@@ -30,6 +30,14 @@ number) keeps the slot it answered in `answers_slot`
 (staff_review.form_answers): it counts neither as low-confidence nor as a
 fallback, whatever the NLU said of it, and its intent is not indexed (NULL), so intent
 filters and the dashboard's intent counts pass it by.
+
+During a live handoff (Rasa's `pause` ... `resume`, docs/handoff.md) the
+visitor writes to a person, not to the assistant: those messages are indexed
+and searchable as always, and a crisis among them flags the conversation,
+but they count neither as low-confidence nor as fallback turns (nobody asked
+the NLU to understand "thanks Maria"). What the staff member wrote is a bot
+event (metadata `staff_user`): like the assistant's replies, not indexed;
+the transcript and exports name it (staff_review.transcript).
 """
 from __future__ import annotations
 
@@ -124,6 +132,7 @@ def summarise(conversation_id: str, rows: Iterable, answers: Optional[Dict[int, 
 
 def _summarise(conversation_id: str, events: Sequence[Event], answers: Dict[int, str]) -> Summary:
     summary = Summary(conversation_id)
+    paused = False  # a person from admissions has the conversation
     for event in events:
         stamp = event.timestamp or 0.0
         if not summary.started_at:
@@ -131,6 +140,8 @@ def _summarise(conversation_id: str, events: Sequence[Event], answers: Dict[int,
         summary.last_at = max(summary.last_at, stamp)
         summary.last_event_id = max(summary.last_event_id, event.id)
         kind, name = event.type_name, event.action_name
+        if kind in ("pause", "resume"):
+            paused = kind == "pause"
         if kind == "session_started":
             summary.sessions += 1
         elif kind == "action" and name == CRISIS_ACTION:
@@ -138,11 +149,11 @@ def _summarise(conversation_id: str, events: Sequence[Event], answers: Dict[int,
         if name in FALLBACK_ACTIONS:
             summary.fallback = True
         if kind == "user":
-            _add_user_message(summary, event, answers.get(event.id))
+            _add_user_message(summary, event, answers.get(event.id), to_staff=paused)
     return summary
 
 
-def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str]) -> None:
+def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str], to_staff: bool = False) -> None:
     data = event.data or {}
     parse = data.get("parse_data") or {}
     intent = parse.get("intent") or {}
@@ -150,13 +161,14 @@ def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str
     confidence = intent.get("confidence")
     summary.turns += 1
     summary.channel = summary.channel or data.get("input_channel") or ""
-    if intent.get("name") == FALLBACK_INTENT and not answers_slot:
+    verdict_moot = bool(answers_slot) or to_staff  # the NLU's verdict means nothing here
+    if intent.get("name") == FALLBACK_INTENT and not verdict_moot:
         summary.fallback = True
     if intent.get("name") == "crisis" or parse.get("crisis_safety_net"):
         summary.crisis = True
     if parse.get("crisis_suspected"):
         summary.crisis_suspected = True
-    if confidence is not None and confidence < LOW_CONFIDENCE and not text.startswith("/") and not answers_slot:
+    if confidence is not None and confidence < LOW_CONFIDENCE and not text.startswith("/") and not verdict_moot:
         summary.low_confidence += 1
     summary.messages.append(
         {

@@ -6,6 +6,12 @@ they answered: staff_review.form_answers), bot messages (with their buttons;
 `html` renders their markdown safely: staff_review.bot_text), actions, form
 steps and slot values. action_listen and featurization events carry nothing a
 reader needs and are left out.
+
+A live handoff (docs/handoff.md) shows as its start and end (Rasa's `pause`
+and `resume` events); what the staff member wrote is a `BotUttered` whose
+metadata names them (`staff_user`, `staff_name`): an item of kind "staff",
+shown as "Maria (admissions team)", never as the assistant. The visitor's
+messages meanwhile are user messages as always, marked `to_staff`.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ QUIET_SLOTS = {"clinic_name", "clinic_phone", "crisis_flagged", "requested_slot"
 
 @dataclass
 class Item:
-    kind: str  # session, user, bot, action, form, slot
+    kind: str  # session, user, bot, staff, handoff, action, form, slot
     timestamp: float
     text: str = ""
     event_id: Optional[int] = None
@@ -45,6 +51,7 @@ class Item:
     detail: str = ""
     asked_for: Optional[str] = None  # the slot the form was asking for when this message came
     answered: Optional[str] = None  # the slot this message answered (not a question asked mid-form)
+    to_staff: bool = False  # a user message written while a person from admissions had the conversation
 
     @property
     def time(self) -> str:
@@ -59,9 +66,32 @@ class Item:
         return domain.answer_label(self.answered) if self.answered else ""
 
     @property
+    def speaker(self) -> str:
+        """Who said it, as transcripts and exports name them."""
+        if self.kind == "staff":
+            return staff_label(self.name)
+        return self.kind
+
+    @property
+    def plain(self) -> str:
+        """The text without markdown (a bot message's "**" and links as text), for short views."""
+        return bot_text.to_plain(self.text) if self.kind == "bot" else self.text
+
+    @property
     def html(self) -> Markup:
         """A bot message's markdown as safe HTML (a user's text is never rendered: the template escapes it)."""
         return bot_text.to_html(self.text)
+
+
+def staff_label(staff_name: Optional[str]) -> str:
+    """How a staff member's turn is named: "Maria (admissions team)"."""
+    return f"{staff_name or 'Staff'} (admissions team)"
+
+
+def staff_author(data: dict) -> Optional[dict]:
+    """A bot event's staff member ({"staff_user", "staff_name"}), if a person wrote it."""
+    metadata = data.get("metadata") or {}
+    return metadata if isinstance(metadata, dict) and metadata.get("staff_user") else None
 
 
 @dataclass
@@ -82,6 +112,7 @@ def build(conversation_id: str, rows) -> Transcript:
     slots: Dict[str, Any] = {}
     requested: Optional[str] = None
     session_start = False  # the slots set before a session's first message are defaults
+    paused = False  # a person from admissions has the conversation (Rasa's pause ... resume)
     last_event_id = 0
     reader, responses = Reader(), {}
     for row in rows:
@@ -104,8 +135,13 @@ def build(conversation_id: str, rows) -> Transcript:
                 confidence=intent.get("confidence"), entities=parse.get("entities") or [],
                 crisis=bool(parse.get("crisis_safety_net")), crisis_suspected=bool(parse.get("crisis_suspected")),
                 crisis_source=(parse.get("crisis_safety_net") or {}).get("source", "lexicon"),
-                crisis_mentioned=bool(parse.get("crisis_mentioned")), asked_for=requested,
+                crisis_mentioned=bool(parse.get("crisis_mentioned")), asked_for=requested, to_staff=paused,
             ))
+        elif kind in ("pause", "resume"):
+            paused = kind == "pause"
+            items.append(Item("handoff", stamp, detail="started" if paused else "ended"))
+        elif kind == "bot" and staff_author(data):
+            items.append(Item("staff", stamp, text=data.get("text") or "", name=str(staff_author(data).get("staff_name") or "")))
         elif kind == "bot":
             responses[row.id] = (data.get("metadata") or {}).get("utter_action")
             buttons = ((data.get("data") or {}).get("buttons")) or []

@@ -12,6 +12,8 @@ waitress on 127.0.0.1:8001. Settings (environment):
     STAFF_TRUSTED_PROXY   address of a reverse proxy whose X-Forwarded-For, -Host and -Proto
                           are believed (client addresses for the login rate limit and the
                           audit log; the Secure cookie flag behind an HTTPS proxy)
+    ASSISTANT_URL         the Rasa server, asked to take over, send and hand back in a live
+                          chat (http://127.0.0.1:5005): staff_review/assistant_client.py
 """
 from __future__ import annotations
 
@@ -78,7 +80,8 @@ def create_app(config: Optional[dict] = None) -> Flask:
     from staff_review import auth, callback_queue, domain
     from staff_review.conversations import channel_label
     from storage import phone_numbers
-    from staff_review.views import admin, alerts, callbacks, conversations, corrections, dashboard, reports, search
+    from staff_review.views import (admin, alerts, callbacks, conversations, corrections, dashboard, handoffs, reports,
+                                    search)
 
     app = Flask(__name__)
     app.config.update(
@@ -105,7 +108,7 @@ def create_app(config: Optional[dict] = None) -> Flask:
     app.before_request(auth.load_user)
     csrf.init_app(app)
     for blueprint in (auth.bp, conversations.bp, callbacks.bp, corrections.bp, dashboard.bp, admin.bp, search.bp, alerts.bp,
-                      reports.bp):
+                      reports.bp, handoffs.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -51,7 +51,7 @@ TOUCH_EVERY_SECONDS = 15  # last_seen_at is written at most this often per sessi
 OPEN_ENDPOINTS = {"auth.login", "auth.login_code", "static"}
 # Requests a page makes by itself (the live queue's poll): they don't count as activity, so a
 # screen left open still logs out when idle, and they get a 401 instead of the login page.
-PASSIVE_ENDPOINTS = {"callbacks.live"}
+PASSIVE_ENDPOINTS = {"callbacks.live", "handoffs.live"}
 PENDING_SECONDS = 5 * 60  # between the right password and the code
 
 
@@ -249,6 +249,10 @@ def logout():
         with db.engine().begin() as connection:
             connection.execute(db.sessions.delete().where(db.sessions.c.token_hash == _token_hash(token)))
         audit.record("logout")
+        if g.get("user"):  # nobody is offered a live person who has gone home
+            from storage import handoffs
+
+            handoffs.set_available(g.user.username, False)
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

@@ -179,7 +179,7 @@ alert_outbox = sa.Table(
     "alert_outbox",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # "callback" or "crisis"
+    sa.Column("kind", sa.String(16), nullable=False),  # "callback", "crisis" or "handoff"
     sa.Column("destination", sa.String(16), nullable=False),  # "email" or "webhook"
     sa.Column("conversation_id", sa.String(255), nullable=False),
     sa.Column("reference", sa.String(16), nullable=False, server_default=""),  # a crisis alert: the clinic day it is for

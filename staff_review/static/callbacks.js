@@ -1,7 +1,8 @@
 // The live callback queue: every few seconds, ask /callbacks/live for the rows and redraw
-// the ones that changed. A row someone is working in (a focused field, a typed note or a
-// chosen outcome) is left alone until they are done. When the login session ends, say so
-// plainly, with a link to log in again, instead of showing a stale list.
+// the ones that changed; the live chats above them too (waiting ones with "Take over"), and
+// how many colleagues are available for live chat. A row someone is working in (a focused
+// field, a typed note or a chosen outcome) is left alone until they are done. When the login
+// session ends, say so plainly, with a link to log in again, instead of showing a stale list.
 (function () {
   "use strict";
   var queue = document.getElementById("queue");
@@ -9,6 +10,8 @@
   var notice = document.querySelector(".session-notice");
   var empty = document.querySelector("p.empty");
   var cutNotice = document.querySelector("p.cut-notice");
+  var chats = document.getElementById("handoffs");
+  var chatsSection = document.querySelector("section.live-chats");
   var every = (parseInt(queue.dataset.pollSeconds, 10) || 10) * 1000;
   var baseTitle = document.title;
   var unseen = 0;
@@ -37,12 +40,13 @@
     notice.hidden = false;
   }
 
-  function redraw(data) {
+  // Redraw one list (the requests, or the live chats) from the feed's entries, in the server's order.
+  function redrawList(container, entries, prefix) {
     var wanted = {};
     var previous = null;
-    data.rows.forEach(function (item) {
+    entries.forEach(function (item) {
       wanted[item.id] = true;
-      var row = document.getElementById("cb" + item.id);
+      var row = document.getElementById(prefix + item.id);
       if (!row) {
         if (!item.html) return;  // sent without its HTML: asked for again next time
         row = rowFrom(item.html);
@@ -54,14 +58,28 @@
         row = fresh;
       }
       // Keep the server's order.
-      if (previous ? previous.nextElementSibling !== row : queue.firstElementChild !== row) {
-        if (previous) previous.after(row); else queue.prepend(row);
+      if (previous ? previous.nextElementSibling !== row : container.firstElementChild !== row) {
+        if (previous) previous.after(row); else container.prepend(row);
       }
       previous = row;
     });
-    Array.prototype.slice.call(queue.children).forEach(function (row) {
+    Array.prototype.slice.call(container.children).forEach(function (row) {
       if (!wanted[row.dataset.id] && !busy(row)) row.remove();
     });
+  }
+
+  function redraw(data) {
+    redrawList(queue, data.rows, "cb");
+    if (chats && data.chats) {
+      redrawList(chats, data.chats, "lc");
+      chatsSection.hidden = chats.children.length === 0;
+    }
+    if (data.presence) {
+      var self = document.querySelector("[data-presence='self']");
+      var colleagues = document.querySelector("[data-presence='colleagues']");
+      if (self) self.textContent = data.presence.available ? "You are available for live chat" : "You are not available for live chat";
+      if (colleagues) colleagues.textContent = data.presence.colleagues;
+    }
     Object.keys(data.counts).forEach(function (name) {
       var count = document.querySelector("[data-count='" + name + "']");
       if (count) count.textContent = data.counts[name];
@@ -79,10 +97,13 @@
 
   function poll() {
     // What the page has, so that only new and changed rows come back with their HTML.
-    var have = Array.prototype.map.call(queue.children, function (row) {
-      return row.dataset.id + ":" + row.dataset.version;
-    }).join(",");
-    fetch(queue.dataset.live + (queue.dataset.live.indexOf("?") < 0 ? "?" : "&") + "have=" + have, {
+    function versions(container) {
+      return container ? Array.prototype.map.call(container.children, function (row) {
+        return row.dataset.id + ":" + row.dataset.version;
+      }).join(",") : "";
+    }
+    fetch(queue.dataset.live + (queue.dataset.live.indexOf("?") < 0 ? "?" : "&") + "have=" + versions(queue) +
+          "&chats=" + versions(chats), {
       credentials: "same-origin", headers: { "Accept": "application/json" }, redirect: "manual",
     }).then(function (response) {
       if (response.status === 401 || response.type === "opaqueredirect") {
@@ -91,6 +112,7 @@
             "or the end of the working day), " +
             "so this list is no longer updating.", true);
         queue.classList.add("stale");
+        if (chats) chats.classList.add("stale");
         return null;
       }
       if (!response.ok) throw new Error(String(response.status));

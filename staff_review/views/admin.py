@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from staff_review import audit, conversations, users
+from staff_review import audit, conversations, live_chat, users
 from staff_review.auth import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -12,7 +12,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/users")
 @admin_required
 def user_list():
-    return render_template("users.html", users=users.all_users(), roles=users.ROLES)
+    return render_template("users.html", users=users.all_users(), roles=users.ROLES,
+                           default_chat_name=live_chat.default_chat_name)
 
 
 @bp.route("/users", methods=["POST"])
@@ -42,10 +43,12 @@ def update_user(username: str):
             users.update_user(username, password=request.form.get("password", ""))
         elif change == "two_factor_off":  # someone lost their phone
             users.update_user(username, two_factor_off=True)
+        elif change == "chat_name":  # the name visitors see in a live chat
+            live_chat.set_chat_name(username, request.form.get("chat_name", ""))
         else:
             flash("Unknown change.")
             return redirect(url_for("admin.user_list"))
-    except users.UserError as problem:
+    except (users.UserError, live_chat.ChatNameError) as problem:
         flash(str(problem))
     else:
         audit.record("user_update", detail=f"{username}: {change}")

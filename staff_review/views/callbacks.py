@@ -1,7 +1,13 @@
 """The callback queue: a live list of requests, taking one, and logging each call.
 
+Above the requests, the live chats (staff_review.live_chat): conversations
+waiting for a person from admissions, each with a "Take over" button, then
+those someone has; and whether you, and how many colleagues, are available
+for live chat.
+
 The page redraws itself from `/callbacks/live` (JSON, polled by
-static/callbacks.js) without a reload. That poll does not count as activity
+static/callbacks.js) without a reload, live chats included; the poll keeps
+the staff member's live-chat presence fresh (storage.handoffs.seen). That poll does not count as activity
 (auth.PASSIVE_ENDPOINTS): a screen left open still logs out after the idle
 limit, and the page then says so instead of showing stale requests.
 """
@@ -12,9 +18,10 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from staff_review import audit, best_time, callback_queue
+from staff_review import audit, best_time, callback_queue, live_chat
 from staff_review.auth import idle_seconds_left
 from staff_review.conversations import search_words
+from storage import handoffs
 
 bp = Blueprint("callbacks", __name__)
 POLL_SECONDS = 5
@@ -59,14 +66,34 @@ def _render_row(item) -> str:
                            view=_view(), q=_query())
 
 
+def _render_handoff(item) -> str:
+    return render_template("_handoff_row.html", item=item)
+
+
+def _changed(items, have, key, render):
+    """The entries as the live feed sends them: id and version, the HTML only when new or changed."""
+    rows = []
+    for item in items:
+        row = {"id": item[key].id, "version": item["version"]}
+        if have.get(str(item[key].id)) != item["version"]:
+            row["html"] = render(item)
+        rows.append(row)
+    return rows
+
+
 @bp.route("/callbacks")
 def index():
     view, q = _view(), _query()
+    handoffs.seen(g.user.username)
     items = _rows(view, q)
+    chats = live_chat.queue_items(g.user.username)
     # Names, phone numbers and notes: the page is recorded, with how many it showed (never the search words).
-    audit.record("view_callbacks", detail=f"view={view}{'; search' if q else ''}; {len(items)} requests shown")
+    audit.record("view_callbacks", detail=f"view={view}{'; search' if q else ''}; {len(items)} requests shown"
+                                          + (f"; {len(chats)} live chats shown" if chats else ""))
     return render_template(
         "callbacks.html", items=items, view=view, q=q, counts=callback_queue.counts(g.user.username),
+        chats=chats, render_handoff=_render_handoff, presence=live_chat.presence(g.user.username),
+        chat_name=live_chat.chat_name(g.user.username),
         outcomes=callback_queue.OUTCOMES, poll_seconds=POLL_SECONDS, target_hours=callback_queue.target().total_seconds() // 3600,
         render_row=_render_row, cut=len(items) >= callback_queue.LIST_LIMIT, limit=callback_queue.LIST_LIMIT,
     )
@@ -79,19 +106,20 @@ def live():
     The page says what it has (`have=<id>:<version>,...`); a row's HTML is sent only when it is
     new or has changed, so a quiet queue costs a few bytes a row every few seconds."""
     view, q = _view(), _query()
+    handoffs.seen(g.user.username)  # the page is open: its live-chat availability stays fresh
     items = _rows(view, q)
+    chats = live_chat.queue_items(g.user.username)
     have = dict(pair.partition(":")[::2] for pair in request.args.get("have", "").split(",") if ":" in pair)
+    have_chats = dict(pair.partition(":")[::2] for pair in request.args.get("chats", "").split(",") if ":" in pair)
     # Only rows the page hasn't seen are recorded as newly shown.
     new = [item for item in items if str(item["row"].id) not in have]
-    if new:
-        audit.record("view_callbacks", detail=f"view={view}; live; {len(new)} new requests shown")
-    rows = []
-    for item in items:
-        row = {"id": item["row"].id, "version": item["version"]}
-        if have.get(str(item["row"].id)) != item["version"]:
-            row["html"] = _render_row(item)
-        rows.append(row)
-    return jsonify(rows=rows, counts=callback_queue.counts(g.user.username), idle_seconds_left=idle_seconds_left(),
+    new_chats = [item for item in chats if str(item["handoff"].id) not in have_chats]
+    if new or new_chats:
+        audit.record("view_callbacks", detail=f"view={view}; live; {len(new)} new requests shown"
+                                              + (f"; {len(new_chats)} new live chats shown" if new_chats else ""))
+    return jsonify(rows=_changed(items, have, "row", _render_row), chats=_changed(chats, have_chats, "handoff", _render_handoff),
+                   presence=live_chat.presence(g.user.username).as_json(),
+                   counts=callback_queue.counts(g.user.username), idle_seconds_left=idle_seconds_left(),
                    cut=len(items) >= callback_queue.LIST_LIMIT)
 
 

@@ -1,5 +1,6 @@
 """Alerts where admissions staff already are: an email and/or a chat message for each new
-callback request and each conversation that was given the crisis reply.
+callback request, each conversation that was given the crisis reply, and each visitor
+waiting for a live chat with admissions.
 
     python -m staff_review.alerts          # a pass every ALERT_POLL_SECONDS (5), until stopped
     python -m staff_review.alerts --once   # one pass (enqueue, then send what is due): tests, cron
@@ -21,8 +22,9 @@ Why it works this way:
 
 * **No health information leaves the system** (docs/design.md, invariant 9). An
   alert says what happened and where to look: "New callback request CB-XXXXXX
-  (best time: afternoon) — open <link>", or "A conversation was given the
-  crisis reply — open <link>". Never a name, a number, or anything the person
+  (best time: afternoon) — open <link>", "A conversation was given the
+  crisis reply — open <link>", or "Someone is waiting for a live chat with
+  admissions — open <link>". Never a name, a number, or anything the person
   typed: the best time is only `best_time.part_of_day` of what they typed
   (morning, afternoon, evening, any time), left out when it says none. The link
   (`<STAFF_PUBLIC_URL>/alerts/<outbox id>`) names neither the conversation nor
@@ -35,7 +37,10 @@ Why it works this way:
   conversations flagged crisis with a crisis event above the event watermark
   (alert_state "events") and no crisis alert yet that day (one per
   conversation per clinic day: someone back in danger next week is announced
-  again; `reference` holds the day). A
+  again; `reference` holds the day), and live-chat handoffs above a
+  watermark (alert_state "handoffs"; `reference` is "H" and the handoff's
+  id). A handoff waits only minutes (storage.handoffs.wait_seconds), so
+  its alert is given up, not sent, once nobody is waiting any more. A
   mail server that is down, slow or refusing can't delay or break a
   conversation: nothing on the reply path talks to it.
 * **Nothing is lost, nothing is sent twice.** Each alert becomes one row per
@@ -90,12 +95,14 @@ from sqlalchemy.engine import Engine
 from staff_review import db, sync
 from staff_review.best_time import part_of_day
 from staff_review.callback_queue import clinic_zone
+from storage import handoffs
 
 logger = logging.getLogger("staff_review.alerts")
 
-CALLBACK, CRISIS = "callback", "crisis"
+CALLBACK, CRISIS, HANDOFF = "callback", "crisis", "handoff"
 EMAIL, WEBHOOK = "email", "webhook"
-CALLBACKS_MARK, EVENTS_MARK = "callback_requests", "events"
+CALLBACKS_MARK, EVENTS_MARK, HANDOFFS_MARK = "callback_requests", "events", "handoffs"
+NO_LONGER_WAITING = "no longer waiting"
 BATCH = 500
 CHUNK = 400
 TIMEOUT = 30  # seconds for one SMTP conversation or webhook call
@@ -184,10 +191,14 @@ def text_of(row, config: Config) -> str:
     if row.kind == CALLBACK:
         when = f" (best time: {row.best_time})" if row.best_time else ""
         return f"New callback request {row.reference}{when} — open {link(config, row.id)}"
+    if row.kind == HANDOFF:
+        return f"Someone is waiting for a live chat with admissions — open {link(config, row.id)}"
     return f"A conversation was given the crisis reply — open {link(config, row.id)}"
 
 
 def subject_of(row) -> str:
+    if row.kind == HANDOFF:
+        return "Someone is waiting for a live chat"
     return f"New callback request {row.reference}" if row.kind == CALLBACK else "A conversation needs a look (crisis reply)"
 
 
@@ -304,6 +315,9 @@ def start_watermarks(engine: Engine, marks: Dict[str, int]) -> None:
     if EVENTS_MARK not in marks:
         sync.sync(engine)
         values[EVENTS_MARK] = _events_mark(engine)
+    if HANDOFFS_MARK not in marks:
+        with engine.connect() as connection:
+            values[HANDOFFS_MARK] = connection.execute(sa.select(sa.func.max(handoffs.handoffs.c.id))).scalar() or 0
     for name, value in values.items():
         try:
             with engine.begin() as connection:
@@ -408,15 +422,52 @@ def enqueue_crises(engine: Engine, destinations: Sequence[str], previous: int, n
     return _enqueue(engine, EVENTS_MARK, previous, mark, CRISIS, subjects, destinations, now)
 
 
+def handoff_reference(handoff_id: int) -> str:
+    return f"H{handoff_id}"
+
+
+def handoff_id_of(reference: str) -> Optional[int]:
+    return int(reference[1:]) if reference.startswith("H") and reference[1:].isdigit() else None
+
+
+def enqueue_handoffs(engine: Engine, destinations: Sequence[str], previous: int, now: float) -> int:
+    """Outbox rows for handoffs (requests for a live person) above the watermark."""
+    h = handoffs.handoffs
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(h.c.id, h.c.conversation_id, h.c.state, h.c.requested_at)
+            .where(h.c.id > previous).order_by(h.c.id).limit(BATCH)
+        ).all()
+    if not rows:
+        return 0
+    mark = sync.safe_watermark([Stamped(row.id, _epoch(row.requested_at)) for row in rows], previous, now)
+    # One taken before this pass saw it needs nobody: no alert.
+    subjects = [(row.conversation_id, handoff_reference(row.id), None) for row in rows if row.state == handoffs.WAITING]
+    return _enqueue(engine, HANDOFFS_MARK, previous, mark, HANDOFF, subjects, destinations, now)
+
+
+def still_waiting(engine: Engine, reference: str) -> bool:
+    handoff_id = handoff_id_of(reference)
+    if handoff_id is None:
+        return False
+    with engine.connect() as connection:
+        state = connection.execute(sa.select(handoffs.handoffs.c.state).where(handoffs.handoffs.c.id == handoff_id)).scalar()
+    return state == handoffs.WAITING
+
+
 def enqueue(engine: Engine, config: Config, now: float) -> Counter:
     """New alerts into the outbox, by kind."""
     marks = _marks(engine)
     if CALLBACKS_MARK not in marks or EVENTS_MARK not in marks:
         start_watermarks(engine, marks)
         return Counter()
+    if HANDOFFS_MARK not in marks:  # a database from before live chat: announce only new handoffs
+        start_watermarks(engine, marks)
+        marks = _marks(engine)
     found = Counter()
     found[CALLBACK] = enqueue_callbacks(engine, config.destinations, marks[CALLBACKS_MARK], now)
     found[CRISIS] = enqueue_crises(engine, config.destinations, marks[EVENTS_MARK], now)
+    found[HANDOFF] = enqueue_handoffs(engine, config.destinations, marks[HANDOFFS_MARK], now)
     return +found
 
 
@@ -437,6 +488,11 @@ def send_due(engine: Engine, config: Config, now: Optional[float] = None) -> Cou
             continue
         if row.destination not in config.destinations:
             _finish(engine, row, error=GAVE_UP_PREFIX + "destination no longer configured", next_try_at=GAVE_UP)
+            outcome["gave up"] += 1
+            continue
+        if row.kind == HANDOFF and not still_waiting(engine, row.reference):
+            # Someone took it, or the visitor was offered a callback: an alert now would send staff to nothing.
+            _finish(engine, row, error=GAVE_UP_PREFIX + NO_LONGER_WAITING, next_try_at=GAVE_UP)
             outcome["gave up"] += 1
             continue
         with engine.begin() as connection:  # claim it, so that no other pass sends it meanwhile

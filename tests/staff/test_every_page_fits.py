@@ -6,9 +6,12 @@ The pages are taken from the app's own routes, so a new page is checked without 
 here; those that are not pages (downloads, the live feed, redirects) are named below."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from staff_review import create_app
+from storage import handoffs
 from tests.servers import ROOT
 from tests.staff.conftest import PASSWORDS, path_of
 
@@ -20,13 +23,34 @@ SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 NOT_PAGES = {
     "/login", "/login/code",
     "/callbacks/live", "/callbacks/still-here", "/", "/conversation/export", "/export", "/corrections/nlu.yml",
-    "/reports/response-times.csv", "/alerts/<int:alert_id>",
+    "/reports/response-times.csv", "/alerts/<int:alert_id>", "/handoffs/<int:handoff_id>/live",
 }
 
 
-def pages(conversations):
+@pytest.fixture(scope="module")
+def live_chat(assistant):
+    """A live chat taken by the admin, with a message of each kind and a crisis flag: the chat
+    page with everything it can show (its composer too), and the queue with a live chat on top."""
+    url = assistant.database_url
+    sender = f"fits-{uuid.uuid4().hex[:10]}"
+    assistant.say(sender, "what is IOP? " + "and how long does a day last " * 4)
+    waiting = handoffs.request(sender, "rest", url=url)
+    handoffs.take(waiting.id, "admin", "Maria", url=url)
+    handoff = handoffs.get(waiting.id, url=url)
+    handoffs.add_message(handoff, handoffs.ASSISTANT, {"text": "Maria from admissions has joined.", "staff_name": "Maria"}, url=url)
+    handoffs.add_message(handoff, handoffs.VISITOR, {"text": "a-very-long-word-" * 12}, url=url)
+    handoffs.add_message(handoff, handoffs.VISITOR, {"text": "i can't go on"}, crisis=True, url=url)
+    handoffs.add_message(handoff, handoffs.STAFF, {"text": "I'm here. " * 30, "staff_name": "Maria"}, url=url)
+    other = handoffs.request(f"fits-{uuid.uuid4().hex[:10]}", "telegram", url=url)  # waiting, at the top of the queue
+    yield handoff.id
+    handoffs.end(handoff.id, handoffs.HANDED_BACK, url=url)
+    handoffs.end(other.id, handoffs.NOBODY_CAME, url=url)
+
+
+def pages(conversations, handoff_id: int = 0):
     """(name, path) of every page, with the arguments that make it show the most."""
     extra = {
+        "/handoffs/<int:handoff_id>": [("live-chat", f"/handoffs/{handoff_id}")],
         "/conversation": [("transcript-callback", path_of(conversations.callback)),
                           ("transcript-crisis", path_of(conversations.walkthrough))],
         "/callbacks": [("callbacks", "/callbacks"), ("callbacks-all", "/callbacks?view=all")],
@@ -42,7 +66,7 @@ def pages(conversations):
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_every_staff_page_fits_the_screen(staff_app, conversations, browser, screen):
+def test_every_staff_page_fits_the_screen(staff_app, conversations, live_chat, browser, screen):
     context = browser.new_context(viewport=SCREENS[screen])
     page = context.new_page()
     errors = []
@@ -57,7 +81,7 @@ def test_every_staff_page_fits_the_screen(staff_app, conversations, browser, scr
     with page.expect_navigation():
         page.click("button:has-text('Log in')")
     checked = []
-    for name, path in pages(conversations):
+    for name, path in pages(conversations, live_chat):
         response = page.goto(staff_app.url + path)
         assert response.status == 200 and "/login" not in page.url, (path, response.status, page.url)
         width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")

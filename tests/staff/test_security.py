@@ -21,7 +21,8 @@ from tests.staff.conftest import EMAIL, NAME, PASSWORDS, PHONE, XSS, path_of, ru
 
 def every_route():
     """(method, path) for every route of the app, with placeholder arguments."""
-    values = {"callback_id": "1", "correction_id": "1", "username": "someone", "filename": "style.css", "alert_id": "1"}
+    values = {"callback_id": "1", "correction_id": "1", "username": "someone", "filename": "style.css", "alert_id": "1",
+              "handoff_id": "1"}
     app = create_app({"SECRET_KEY": "x"})
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -42,7 +43,7 @@ def test_every_page_needs_login(staff_app):
         if path == "/login" or (method, path) == ("POST", "/login/code"):
             continue  # the login steps themselves (a code posted without a password first: CSRF refuses it, 400)
         response = client.request(method, path, allow_redirects=False, data={})
-        if path == "/callbacks/live":  # the live queue's own poll: a 401 its script explains, not a redirect
+        if path in ("/callbacks/live", "/handoffs/1/live"):  # the pages' own polls: a 401 their scripts explain
             assert response.status_code == 401 and response.json() == {"error": "session_ended"}
             continue
         assert response.status_code in (302, 303), (method, path, response.status_code)

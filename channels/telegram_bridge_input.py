@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from typing import Optional, Text
 
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from channels import ownership
+from channels import handoff, ownership
 from channels.ownership import OwnershipRefused
 from channels.rest_with_disclaimer import DisclaimedRestInput
 
@@ -41,4 +42,12 @@ class TelegramBridgeInput(DisclaimedRestInput):
         return None
 
     def add_routes(self, webhook: Blueprint) -> None:
-        """No conversations are handed out here: the bridge names them."""
+        """No conversations are handed out here (the bridge names them); the bridge polls for
+        what staff and the assistant say during live handoffs (docs/handoff.md)."""
+
+        @webhook.route("/handoff", methods=["GET"])
+        async def handoff_poll(request: Request) -> HTTPResponse:
+            if not ownership.is_bridge_secret(ownership.bearer_token(request.headers)):
+                return response.json({"error": "This endpoint is for the Telegram bridge only.", "code": "bridge_only"},
+                                     status=403)
+            return await handoff.bridge_poll(request)

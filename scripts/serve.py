@@ -23,7 +23,8 @@ conversation secret by default), ACTION_SERVER_TOKEN (what the Rasa server shows
 the action server; a fresh one per start by default), ALERT_SMTP_URL,
 ALERT_EMAIL_FROM, ALERT_EMAIL_TO, ALERT_WEBHOOK_URL and STAFF_PUBLIC_URL (alerts
 to staff: the worker starts only when one of the URLs is set; see
-staff_review/alerts.py).
+staff_review/alerts.py), HANDOFF_WAIT_SECONDS (how long a request for a live
+chat waits for a person, 180; docs/handoff.md).
 """
 from __future__ import annotations
 
@@ -137,14 +138,16 @@ def widget_origins(site_port: str) -> List[str]:
 
 
 def start_web_apps(supervisor: Supervisor, env: Dict[str, str], site_port: str, staff_port: str,
-                   public_url: str) -> List[subprocess.Popen]:
+                   public_url: str, rasa_port: str) -> List[subprocess.Popen]:
     """The demo website with the chat widget, the staff review app, the daily retention purge,
     and the alert worker when alerts are configured."""
     site = supervisor.start(
         "website", [str(BIN / "python"), "-m", "demo_site.server", "--port", site_port, "--assistant-url", public_url], env
     )
+    # The staff app asks the Rasa server to act in live handoffs (docs/handoff.md).
+    staff_env = {**env, "ASSISTANT_URL": env.get("ASSISTANT_URL") or f"http://127.0.0.1:{rasa_port}"}
     staff = supervisor.start(
-        "staff app", [str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], env
+        "staff app", [str(BIN / "python"), "-m", "staff_review", "--no-bootstrap", "--port", staff_port], staff_env
     )
     # Deletes what is past its retention period, now and then daily (staff_review/retention.py).
     retention = supervisor.start("retention job", [str(BIN / "python"), "-m", "staff_review.retention", "--daily"], env)
@@ -261,7 +264,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             logs["rasa"],
         )
         if not args.chat:
-            start_web_apps(supervisor, env, site_port, staff_port, public_url)
+            start_web_apps(supervisor, env, site_port, staff_port, public_url, rasa_port)
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
         wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, 300)
         if not args.chat:  # the terminal chat needs no Telegram bot

@@ -1,0 +1,221 @@
+"""A live handoff on the Rasa server's side (docs/handoff.md), through its HTTP endpoints only:
+the offer, the pause, staff turns, the crisis net during a handoff, hand back, and nobody coming.
+
+The staff app's screens, the widget and the Telegram bridge have their own tests
+(tests/staff/, tests/browser/, tests/telegram/); here the staff app's calls are made directly,
+with the staff secret, as it makes them.
+"""
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from channels import ownership
+from storage import engine, handoffs
+from tests.e2e.turns import DISCLAIMER, buttons, check_turn, is_crisis_reply
+from tests.servers import Assistant
+
+WAIT_SECONDS = 10  # HANDOFF_WAIT_SECONDS for this server: the shortest it takes
+
+
+@pytest.fixture(scope="module")
+def open_clinic(tmp_path_factory):
+    """The assistant of a clinic whose team is in around the clock."""
+    workdir = tmp_path_factory.mktemp("open-clinic")
+    clinic = workdir / "clinic.yml"
+    days = "".join(f'  {day}: "00:00-24:00"\n' for day in
+                   ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    clinic.write_text('name: Harbor Light Recovery\nphone: (555) 010-0199\nphone_e164: "+15550100199"\n'
+                      f"timezone: UTC\nopening_hours:\n{days}")
+    env = {"IOP_CLINIC_FILE": str(clinic), "HANDOFF_WAIT_SECONDS": str(WAIT_SECONDS)}
+    server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}", env=env).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def staff_in(open_clinic):
+    handoffs.set_available("maria", True, url=open_clinic.database_url)
+    yield
+    handoffs.set_available("maria", False, url=open_clinic.database_url)
+
+
+@pytest.fixture
+def visitor():
+    return f"web-{uuid.uuid4().hex}"
+
+
+def call(assistant, method, path, body=None, token=None):
+    """(status, JSON) of a request to the Rasa server."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{assistant.rasa_port}{path}", method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def staff(assistant, step, **body):
+    return call(assistant, "POST", f"/webhooks/rest/handoff/{step}", body,
+                ownership.staff_secret(assistant.secret.encode()))
+
+
+def poll(assistant, sender, after=0):
+    status, reply = call(assistant, "GET", f"/webhooks/rest/conversations/{sender}/handoff?after={after}",
+                         token=assistant.token_for(sender))
+    assert status == 200, reply
+    return reply
+
+
+def responses(reply):
+    return [message.get("response") for message in reply]
+
+
+def ask_for_live_chat(assistant, sender):
+    offer = assistant.say(sender, "can I talk to a real person?")
+    assert "Chat with our admissions team now" in [button["title"] for button in buttons(offer)]
+    reply = assistant.say(sender, "/live_chat")
+    assert responses(reply) == ["utter_live_chat_waiting"], reply
+    assert reply[0]["custom"] == {"handoff": "waiting"}
+    check_turn(reply)
+    return handoffs.open_handoff(sender, url=assistant.database_url)
+
+
+def stored_events(assistant, sender):
+    with engine(assistant.database_url).connect() as connection:
+        rows = connection.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                                  {"s": sender}).all()
+    return [(row.type_name, json.loads(row.data)) for row in rows]
+
+
+def test_no_one_available_means_no_live_chat_but_the_phone_and_a_callback(open_clinic, visitor):
+    reply = open_clinic.say(visitor, "can I talk to a real person?")
+    assert responses(reply) == ["utter_human_team_in", "utter_offer_callback"]
+    assert "Chat with our admissions team now" not in [button["title"] for button in buttons(reply)]
+    # Pressed anyway (an old button): told why not, and offered the callback.
+    reply = open_clinic.say(visitor, "/live_chat")
+    assert responses(reply) == ["utter_live_chat_unavailable", "utter_offer_callback"]
+    assert "(555) 010-0199" in check_turn(reply)
+    assert handoffs.open_handoff(visitor, url=open_clinic.database_url) is None
+
+
+def test_a_person_takes_the_chat_talks_and_hands_it_back(open_clinic, staff_in, visitor):
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    assert handoff.state == "waiting"
+    assert poll(open_clinic, visitor) == {"state": "waiting", "staff_name": None, "messages": [], "last": 0}
+
+    # While waiting, the assistant is quiet: the message is stored and shown to staff.
+    assert open_clinic.say(visitor, "hello? is anyone there") == []
+    seen = handoffs.messages(handoff_id=handoff.id, url=open_clinic.database_url)
+    assert [(row.author, row.bubble["text"], row.crisis) for row in seen] == [("visitor", "hello? is anyone there", False)]
+
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria") == (200, {"ok": True})
+    status, refused = staff(open_clinic, "take", handoff=handoff.id, staff_user="sam", staff_name="Sam")
+    assert (status, refused["code"]) == (409, "taken"), "two staff can't take the same chat"
+
+    state = poll(open_clinic, visitor)
+    assert (state["state"], state["staff_name"]) == ("live", "Maria")
+    [joined] = state["messages"]
+    assert joined["response"] == "utter_staff_joined" and joined["author"] == "assistant"
+    assert joined["text"].startswith("Maria from our admissions team has joined")
+    assert joined["text"].endswith(DISCLAIMER) and joined["disclaimer"] == DISCLAIMER, "the disclaimer, once, on joining"
+
+    assert staff(open_clinic, "send", handoff=handoff.id, staff_user="sam", text="hi")[0] == 409, "not Sam's chat"
+    assert staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text=" \u200b ")[1]["code"] == "empty"
+    too_long = staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="x" * 4001)
+    assert too_long[1]["code"] == "too_long"
+    status, sent = staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="Hi, I'm Maria. How can I help?")
+    assert status == 200
+    state = poll(open_clinic, visitor, after=state["last"])
+    assert [(m["author"], m["text"], m["staff_name"]) for m in state["messages"]] == [
+        ("staff", "Hi, I'm Maria. How can I help?", "Maria")]
+    assert "disclaimer" not in state["messages"][0], "a person's messages carry no disclaimer"
+    assert state["last"] == sent["id"]
+
+    assert open_clinic.say(visitor, "my son needs help with his drinking") == []
+    # A crisis gets the crisis reply at once, from the assistant, and is flagged for staff.
+    crisis = open_clinic.say(visitor, "honestly I just want to end my life")
+    assert is_crisis_reply(crisis) and responses(crisis)[0] == "utter_crisis"
+    check_turn(crisis)
+    latest = handoffs.messages(handoff_id=handoff.id, authors=["visitor"], url=open_clinic.database_url)[-1]
+    assert latest.crisis and latest.bubble["text"] == "honestly I just want to end my life"
+    assert poll(open_clinic, visitor, after=state["last"])["messages"] == [], "the crisis reply isn't sent twice"
+
+    assert staff(open_clinic, "hand_back", handoff=handoff.id, staff_user="sam")[0] == 409
+    assert staff(open_clinic, "hand_back", handoff=handoff.id, staff_user="maria") == (200, {"ok": True})
+    state = poll(open_clinic, visitor, after=state["last"])
+    assert state["state"] == "none"
+    assert [m["response"] for m in state["messages"]] == ["utter_handed_back"]
+    assert state["messages"][-1]["text"].endswith(DISCLAIMER)
+
+    # The assistant answers again.
+    reply = open_clinic.say(visitor, "what is an intensive outpatient program?")
+    assert "intensive outpatient" in check_turn(reply).lower() and reply[0]["response"] != "utter_ask_rephrase"
+
+    # The conversation's record: paused, the staff member's turns marked with who said them, resumed.
+    events = stored_events(open_clinic, visitor)
+    kinds = [kind for kind, _ in events]
+    assert "pause" in kinds and "resume" in kinds and kinds.index("pause") < kinds.index("resume")
+    staff_turns = [data for kind, data in events if kind == "bot" and (data.get("metadata") or {}).get("staff_user")]
+    assert [turn["text"] for turn in staff_turns][-1] == "Hi, I'm Maria. How can I help?"
+    assert all(turn["metadata"]["staff_user"] == "maria" for turn in staff_turns)
+    said = [data["text"] for kind, data in events if kind == "user"]
+    assert "hello? is anyone there" in said and "my son needs help with his drinking" in said
+
+
+def test_nobody_takes_the_chat_so_the_visitor_is_told_and_offered_a_callback(open_clinic, staff_in, visitor):
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    deadline = time.monotonic() + WAIT_SECONDS + 30
+    state = poll(open_clinic, visitor)
+    while state["state"] != "none" and time.monotonic() < deadline:
+        time.sleep(1)
+        state = poll(open_clinic, visitor)
+    assert state["state"] == "none"
+    assert [m["response"] for m in state["messages"]] == ["utter_live_chat_nobody", "utter_offer_callback"]
+    assert "(555) 010-0199" in state["messages"][0]["text"] and "988" in state["messages"][0]["text"]
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).end_reason == "nobody_came"
+    # Too late to take it now.
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 409
+    # "Yes" to the offer starts the callback request.
+    assert "utter_ask_callback_name" in responses(open_clinic.say(visitor, "yes please"))
+
+
+def test_a_spanish_crisis_during_a_handoff_gets_the_spanish_crisis_reply(open_clinic, staff_in, visitor):
+    ask_for_live_chat(open_clinic, visitor)
+    reply = open_clinic.say(visitor, "ya no quiero vivir, quiero morirme")
+    assert is_crisis_reply(reply) and reply[0]["response"] == "utter_crisis_es"
+
+
+def test_only_the_owner_polls_only_staff_act_only_the_bridge_reads_telegram(open_clinic, staff_in, visitor):
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    other = f"web-{uuid.uuid4().hex}"
+    path = f"/webhooks/rest/conversations/{visitor}/handoff"
+    assert call(open_clinic, "GET", path, token=open_clinic.token_for(other))[0] == 403
+    assert call(open_clinic, "GET", path)[0] == 403
+    assert call(open_clinic, "GET", path + "?after=-1", token=open_clinic.token_for(visitor))[0] == 400
+    assert call(open_clinic, "GET", path + "?after=1e9", token=open_clinic.token_for(visitor))[0] == 400
+    # A visitor's own token is not the staff secret.
+    status, reply = call(open_clinic, "POST", "/webhooks/rest/handoff/take",
+                         {"handoff": handoff.id, "staff_user": "x", "staff_name": "X"}, open_clinic.token_for(visitor))
+    assert (status, reply["code"]) == (403, "staff_only")
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).state == "waiting"
+    for body in ({"handoff": "1", "staff_user": "maria", "staff_name": "Maria"},
+                 {"handoff": handoff.id, "staff_user": "", "staff_name": "Maria"},
+                 {"handoff": handoff.id, "staff_user": "maria", "staff_name": "M" * 41}):
+        assert staff(open_clinic, "take", **body)[0] == 400
+    assert staff(open_clinic, "take", handoff=10**9, staff_user="maria", staff_name="Maria")[0] == 404
+    # The bridge's poll wants the bridge secret; without a cursor it starts from now.
+    assert call(open_clinic, "GET", "/webhooks/telegram/handoff", token=open_clinic.token_for(visitor))[0] == 403
+    status, start = call(open_clinic, "GET", "/webhooks/telegram/handoff", token=open_clinic.bridge_secret)
+    assert status == 200 and start["messages"] == [] and start["last"] >= 0
+    status, later = call(open_clinic, "GET", f"/webhooks/telegram/handoff?after={start['last']}",
+                         token=open_clinic.bridge_secret)
+    assert status == 200 and all(message["sender"].startswith("tg-") for message in later["messages"])

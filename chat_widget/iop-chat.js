@@ -587,15 +587,19 @@
       if (reply.status === 403) {
         state.handoff.state = "none";
       } else if (reply.status === 200 && reply.body && Array.isArray(reply.body.messages)) {
+        var before = state.entries.length;
         showHandoff(reply.body);
+        if (state.entries.length > before && ui.panel.hidden) markUnread(true);
         poll.delay = POLL_MS;
       } else {
-        throw new Error("HTTP " + reply.status);
+        // Polling too fast (several visitors behind one address): wait as told.
+        var wait = reply.status === 429 && reply.body && Number(reply.body.retry_after) * 1000;
+        throw { wait: wait || 0 };
       }
       saveState();
       renderLog();
-    }).catch(function () {
-      poll.delay = Math.min(POLL_MAX_MS, poll.delay * 2);
+    }).catch(function (problem) {
+      poll.delay = Math.min(POLL_MAX_MS, Math.max(poll.delay * 2, (problem && problem.wait) || 0));
     }).then(function () {
       poll.busy = false;
       showHandoffStatus();
@@ -630,6 +634,12 @@
     if (typeof body.last === "number" && body.last > handoff.last) handoff.last = body.last;
     handoff.state = ["waiting", "live"].indexOf(body.state) >= 0 ? body.state : "none";
     handoff.staff = typeof body.staff_name === "string" ? body.staff_name : null;
+  }
+
+  // Something new from the team while the panel is closed: the launcher says so.
+  function markUnread(on) {
+    ui.launcher.classList.toggle("iop-unread", on);
+    ui.launcher.setAttribute("aria-label", "Open chat: " + SETTINGS.title + (on ? " (new message)" : ""));
   }
 
   function showHandoffStatus() {
@@ -691,6 +701,7 @@
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) {
+      markUnread(false);
       renderLog();
       if (!options || options.focus !== false) ui.input.focus();
     } else if (!options || options.focus !== false) {
@@ -731,7 +742,7 @@
       el("span", { className: "iop-visually-hidden", text: "The assistant is typing" }),
       el("span", { className: "iop-dot", "aria-hidden": "true" }), el("span", { className: "iop-dot", "aria-hidden": "true" }), el("span", { className: "iop-dot", "aria-hidden": "true" }),
     ]);
-    ui.status = el("p", { className: "iop-handoff-status", role: "status", hidden: true });
+    ui.status = el("p", { className: "iop-handoff-status", "aria-live": "polite", hidden: true });
     ui.input = el("textarea", {
       id: "iop-chat-input", className: "iop-input", rows: "1", maxlength: String(MAX_MESSAGE_CHARS),
       placeholder: "Type your question", "aria-label": "Your message", autocomplete: "off",

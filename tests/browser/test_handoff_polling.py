@@ -8,6 +8,7 @@ once, backing off on errors, none while the tab is hidden, none after a 403 or o
 handoff is over; and across reloads no message is shown twice or lost.
 """
 import os
+import re
 import sys
 import time
 
@@ -17,7 +18,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.browser.fake_handoff import LIVE_CHAT, FakeAssistant
 from tests.browser.widget import (
-    DISCLAIMER, ask, last_turn, log, message_box, open_widget, panel, saved_state, turns_answered,
+    DISCLAIMER, ask, last_turn, launcher, log, message_box, open_widget, panel, saved_state, turns_answered,
     wait_for_reply,
 )
 from tests.servers import ROOT, Server, free_port, wait_for
@@ -255,3 +256,16 @@ def test_start_over_stops_polling(page, fake_site, server):
     stopped = time.monotonic() + 0.2
     page.wait_for_timeout(4_500)
     assert server.polls_since(stopped) == []
+
+
+def test_a_message_while_the_chat_is_closed_marks_the_launcher(page, fake_site, server):
+    start_handoff(page, fake_site)
+    panel(page).get_by_role("button", name="Close chat").click()
+    server.take("Maria")
+    expect(launcher(page)).to_have_attribute("aria-label", "Open chat: Questions about treatment? (new message)")
+    expect(launcher(page)).to_have_class(re.compile(r"\biop-unread\b"))
+    launcher(page).click()
+    expect(log(page)).to_contain_text("Maria from admissions has joined")
+    panel(page).get_by_role("button", name="Close chat").click()
+    expect(launcher(page)).to_have_attribute("aria-label", "Open chat: Questions about treatment?")
+    assert script_errors(page) == []

@@ -66,6 +66,14 @@ class FakeAssistant:
                  response="utter_handed_back", disclaimer=DISCLAIMER)
         self.state, self.staff_name = "none", None
 
+    def nobody_came(self) -> None:
+        """The wait timed out: the assistant's turn of two bubbles, the second with the callback offer."""
+        self.say("assistant", "I'm sorry, no one from our admissions team could join the chat just now.",
+                 response="utter_live_chat_nobody")
+        self.say("assistant", f"Would you like them to call you back?\n\n{DISCLAIMER}", response="utter_offer_callback",
+                 buttons=[{"title": "Yes, call me back", "payload": "/request_callback"}], disclaimer=DISCLAIMER)
+        self.state = "none"
+
     def expire_tokens(self) -> None:
         self.expired.update(self.tokens)
 

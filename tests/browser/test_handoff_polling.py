@@ -269,3 +269,23 @@ def test_a_message_while_the_chat_is_closed_marks_the_launcher(page, fake_site, 
     panel(page).get_by_role("button", name="Close chat").click()
     expect(launcher(page)).to_have_attribute("aria-label", "Open chat: Questions about treatment?")
     assert script_errors(page) == []
+
+
+def test_nobody_came_the_assistants_turn_is_one_turn_and_its_offer_works(page, fake_site, server):
+    start_handoff(page, fake_site)
+    before = turns_answered(page)
+    server.nobody_came()
+    turn = wait_for_reply(page, before)  # the two bubbles, one turn, one disclaimer
+    assert "no one from our admissions team could join" in turn and "call you back?" in turn
+    expect(last_turn(page).locator(".iop-bubble")).to_have_count(2)
+    expect(status(page)).to_be_hidden()
+    turns = log(page).locator(".iop-turn")
+    offer = turns.nth(turns.count() - 1).get_by_role("button", name="Yes, call me back")  # pinned, not "last"
+    expect(offer).to_be_enabled()
+    before = turns_answered(page)
+    offer.click()
+    assert "An answer from the assistant" in wait_for_reply(page, before)
+    expect(offer).to_be_disabled()
+    page.reload()
+    expect(log(page).get_by_text("could join the chat just now")).to_have_count(1)
+    assert script_errors(page) == []

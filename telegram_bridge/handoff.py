@@ -190,7 +190,7 @@ class HandoffPoller:
             logger.warning("Handoff poll: %d malformed or already seen message(s) passed over.", skipped)
         if batch:
             await self.deliver(batch)
-        newest = max([last, *(message["id"] for message in batch)])
+        newest = max([self.cursor, last, *(message["id"] for message in batch)])  # never back: no repeats
         if newest != self.cursor:
             self._save(newest)
         return len(reply.get("messages") or []) >= 200

@@ -5,6 +5,7 @@ endpoints (take, send, hand back) with the staff app's secret, as staff_review/ 
 """
 import asyncio
 import json
+import logging
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -16,6 +17,7 @@ import knowledge
 from channels.ownership import staff_secret
 from storage import handoffs
 from telegram_bridge.app import running
+from telegram_bridge.handlers import chat_tag
 from tests.servers import ROOT, Assistant
 from tests.telegram.conftest import bridge_config, check_turn, conversation_of, press, say
 
@@ -34,7 +36,9 @@ def open_clinic(tmp_path_factory):
     clinic["closed_on"] = []
     clinic_file = workdir / "clinic.yml"
     clinic_file.write_text(yaml.safe_dump(clinic))
-    server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}", env={"IOP_CLINIC_FILE": str(clinic_file)}).start()
+    # A chat nobody takes ends after 10 s (the shortest allowed); the others are taken at once.
+    env = {"IOP_CLINIC_FILE": str(clinic_file), "HANDOFF_WAIT_SECONDS": "10"}
+    server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}", env=env).start()
     yield server
     server.stop()
 
@@ -96,7 +100,8 @@ async def nothing_more(api, chat_id, seconds: float = 2.5) -> None:
     assert [sent.text for sent in api.sent_to(chat_id)[before:]] == []
 
 
-async def test_a_staff_member_takes_over_a_telegram_chat_and_hands_it_back(api, bridge, open_clinic, chat_id):
+async def test_a_staff_member_takes_over_a_telegram_chat_and_hands_it_back(api, bridge, open_clinic, chat_id, caplog):
+    caplog.set_level(logging.INFO)
     assistant = open_clinic
     handoff = await ask_for_a_person(api, assistant, chat_id)
     await take(api, assistant, chat_id, handoff)
@@ -131,6 +136,12 @@ async def test_a_staff_member_takes_over_a_telegram_chat_and_hands_it_back(api, 
     # Every staff message was shown once.
     shown = [sent.text for sent in api.sent_to(chat_id) if sent.text.startswith(STAFF_LABEL)]
     assert len(shown) == len(set(shown)) == 3
+    # The bridge's log names chats by a keyed hash and says what kind of thing happened, no more.
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("telegram_bridge"))
+    assert f"chat {chat_tag(api.token, chat_id)}: 1 handoff message(s) delivered (staff)" in logged
+    assert "no bot turn (live handoff)" in logged
+    for private in (str(chat_id), conversation_of(assistant, chat_id), "Maria", "son needs help", "How can I help"):
+        assert private not in logged
 
 
 async def test_a_bridge_restart_mid_handoff_neither_repeats_nor_loses_a_message(api, open_clinic, chat_id, tmp_path):
@@ -158,3 +169,18 @@ async def test_a_bridge_restart_mid_handoff_neither_repeats_nor_loses_a_message(
     shown = [sent.text for sent in api.sent_to(chat_id) if sent.text.startswith(STAFF_LABEL)]
     assert shown == [f"{STAFF_LABEL} {text}" for text in ("Before the restart.", "While you were away.", "After the restart.")]
     assert json.loads(Path(tmp_path / "telegram_state.handoff-cursor.json").read_text())["after"] >= 1
+
+
+async def test_nobody_taking_the_chat_in_time_offers_the_callback_with_working_buttons(api, bridge, open_clinic, chat_id):
+    assistant = open_clinic
+    handoff = await ask_for_a_person(api, assistant, chat_id)
+    # The assistant's messages come through the poll: one turn, the disclaimer at its end.
+    [turn] = await api.turns(chat_id, timeout=40)
+    assert "could join the chat just now" in check_turn(turn)
+    assert turn[-1].titles() == [["Yes, please call me"], ["No, thanks"]]
+    ended = handoffs.get(handoff.id, url=assistant.database_url)
+    assert (ended.state, ended.end_reason) == (handoffs.ENDED, handoffs.NOBODY_CAME)
+    # Its buttons act, once, as any turn's do: the conversation is the assistant's again.
+    api.push(api.press(turn[-1], "Yes, please call me"), api.press(turn[-1], "No, thanks"))
+    assert "What name" in check_turn(await api.turn(chat_id))
+    await nothing_more(api, chat_id, 1)

@@ -8,9 +8,9 @@ The state itself is storage's; changing a conversation is the Rasa server's
   counts only while one of their staff pages has polled within
   storage.handoffs.PRESENCE_SECONDS (the live queue's and the chat page's
   polls call `seen`). The assistant offers a live person only then.
-* **Chat name.** Visitors see "<chat name> from admissions has joined": a
-  first name, set by the staff member (or an admin), the username
-  capitalised until then. Letters, spaces, hyphens and apostrophes only: it
+* **Chat name.** Visitors see "<chat name> from our admissions team has
+  joined the chat": a first name, set by the staff member (or an admin), the
+  username capitalised until then. Letters, spaces, hyphens and apostrophes only: it
   is shown in the widget and on Telegram, so nothing else can ride along.
 * **What the queue shows of a waiting conversation**: how long it has
   waited, the channel, and its last few messages (read from `events`, always
@@ -34,7 +34,7 @@ from storage import handoffs
 MAX_CHAT_NAME = 40
 # Letters (any alphabet), single spaces, hyphens and apostrophes between them: "Maria", "Anne-Marie", "O'Neil".
 _CHAT_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
-QUEUE_MESSAGES = 4  # the last few messages a waiting conversation shows in the queue
+QUEUE_MESSAGES = 5  # the last few messages a waiting conversation shows in the queue
 PAGE_MESSAGES = 30  # how much of the conversation before the handoff the chat page shows
 END_REASONS = {
     handoffs.HANDED_BACK: "it was handed back to the assistant",
@@ -117,8 +117,10 @@ def waited(since: datetime, now: datetime) -> str:
 
 
 def said(items: List[transcript.Item]) -> List[transcript.Item]:
-    """The messages of a transcript: what the visitor, the assistant and staff said."""
-    return [item for item in items if item.kind in ("user", "bot", "staff")]
+    """The messages of a transcript: what the visitor, the assistant and staff said (a button's
+    payload, "/live_chat", says nothing to a reader: the bot's line after it does)."""
+    return [item for item in items
+            if item.kind in ("bot", "staff") or (item.kind == "user" and not item.text.startswith("/"))]
 
 
 def queue_items(username: str, now: Optional[datetime] = None) -> List[Dict]:

@@ -89,9 +89,13 @@ def staff_label(staff_name: Optional[str]) -> str:
 
 
 def staff_author(data: dict) -> Optional[dict]:
-    """A bot event's staff member ({"staff_user", "staff_name"}), if a person wrote it."""
+    """A bot event's staff member ({"staff_user", "staff_name"}), if a person wrote it. The
+    assistant's "Maria from admissions has joined" names the staff member too, but is one of
+    its own responses (`utter_action`): the assistant's line, not the person's."""
     metadata = data.get("metadata") or {}
-    return metadata if isinstance(metadata, dict) and metadata.get("staff_user") else None
+    if not isinstance(metadata, dict) or metadata.get("utter_action"):
+        return None
+    return metadata if metadata.get("staff_user") else None
 
 
 @dataclass

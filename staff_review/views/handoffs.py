@@ -61,7 +61,7 @@ def chat_name():
             return render_template("chat_name.html", typed=request.form.get("chat_name", "")[:200],
                                    current=live_chat.chat_name(g.user.username)), 400
         audit.record("chat_name", detail=g.user.username)
-        flash(f"Visitors will see “{shown} from admissions has joined”.")
+        flash(f"Visitors will see “{shown} from our admissions team has joined the chat”.")
         return redirect(url_for("handoffs.chat_name"))
     current = live_chat.chat_name(g.user.username)
     return render_template("chat_name.html", typed=current, current=current)
@@ -97,7 +97,7 @@ def take(handoff_id: int):
         return redirect(url_for("callbacks.index"))
     if status == 200:
         audit.record("handoff_take", handoff.conversation_id, f"handoff {handoff_id}; shown as {name}")
-        flash(f"You have the chat: the visitor sees “{name} from admissions has joined”.")
+        flash(f"You have the chat: the visitor sees “{name} from our admissions team has joined the chat”.")
         return redirect(url_for("handoffs.chat", handoff_id=handoff_id))
     if status == 409 and answer.get("code") == "taken":
         flash(f"Not taken: {_not_taken_because(handoff_id)}.")

@@ -113,11 +113,11 @@ def test_staff_set_the_name_visitors_see(app, assistant):
     reviewer = login(app, "reviewer")
     execute(assistant, "UPDATE staff_users SET chat_name = NULL WHERE username = 'reviewer'")
     page = reviewer.get("/account/chat-name").text
-    assert "“<b>Reviewer</b> from admissions has joined”" in page, "the username, capitalised, by default"
+    assert "“<b>Reviewer</b> from our admissions team has joined the chat”" in page, "the username, capitalised, by default"
     assert ">Reviewer</a>" in reviewer.get("/callbacks").text
 
     page = reviewer.form("/account/chat-name", {"chat_name": "  Anne-Marie  "}).text
-    assert "Visitors will see “Anne-Marie from admissions has joined”." in flashes(page)
+    assert "Visitors will see “Anne-Marie from our admissions team has joined the chat”." in flashes(page)
     assert execute(assistant, "SELECT chat_name FROM staff_users WHERE username = 'reviewer'")[0][0] == "Anne-Marie"
     for bad, why in [("Maria" + XSS, "letters, spaces, hyphens and apostrophes only"), ("M4ria", "letters"),
                      ("A" * 41, "at most 40 characters"), ("Maria\u202eairaM", "letters")]:
@@ -280,7 +280,8 @@ def handoff_events():
     return [
         Row(1, "user", 1.0, {"text": "can I talk to a real person?", "parse_data": {"intent": {"name": "human", "confidence": 0.95}}}),
         Row(2, "pause", 2.0, {}),
-        Row(3, "bot", 3.0, {"text": "Maria from admissions has joined.", "metadata": {"utter_action": "utter_staff_joined"}}),
+        Row(3, "bot", 3.0, {"text": "Maria from admissions has joined.",  # the assistant's line, naming her
+                            "metadata": {"utter_action": "utter_staff_joined", "staff_user": "maria", "staff_name": "Maria"}}),
         Row(4, "user", 4.0, {"text": "thanks, is my son eligible?", "parse_data": low}),
         Row(5, "bot", 5.0, {"text": "Hi, I'm Maria. Tell me about him?", "metadata": {"staff_user": "maria", "staff_name": "Maria"}}),
         Row(6, "resume", 6.0, {}),

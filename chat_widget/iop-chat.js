@@ -15,6 +15,10 @@
  * config.json beside this script, rendered from knowledge/ by the server that
  * serves it: the widget hard-codes none of them.
  *
+ * During a live handoff (docs/handoff.md: a person from admissions has the
+ * chat) it polls GET conversations/<id>/handoff for what the person writes,
+ * one request at a time, and shows it marked as a person's.
+ *
  * Safety rules kept throughout: no text, from the visitor or the bot, is ever
  * parsed as HTML (everything is built with createElement/textContent), and
  * link targets are limited to http(s), tel, sms and mailto.

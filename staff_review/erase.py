@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from staff_review import db, secret_key
 from staff_review.exports import pseudonym
 from storage import handoffs, phone_numbers
+from storage.checkpoints import tracker_checkpoints
 
 # Every table that holds a conversation's data, by the column naming it.
 BY_CONVERSATION = (
@@ -50,6 +51,8 @@ BY_CONVERSATION = (
     # The messages before their handoffs (they name them).
     (handoffs.handoff_messages, handoffs.handoff_messages.c.conversation_id),
     (handoffs.handoffs, handoffs.handoffs.c.conversation_id),
+    # A long conversation's state as of one event (storage/tracker_store.py).
+    (tracker_checkpoints, tracker_checkpoints.c.sender_id),
 )
 
 

@@ -10,10 +10,11 @@ from sqlalchemy import engine_from_config, pool
 
 from staff_review.db import metadata as staff_metadata
 from storage.callbacks import metadata as callback_metadata
+from storage.checkpoints import metadata as checkpoint_metadata
 from storage.handoffs import metadata as handoff_metadata
 
 config = context.config
-target_metadata = [callback_metadata, handoff_metadata, staff_metadata]
+target_metadata = [callback_metadata, checkpoint_metadata, handoff_metadata, staff_metadata]
 RASA_TABLES = {"events"}
 # Made by revision 0002 only where PostgreSQL's pg_trgm extension can be created.
 OPTIONAL_INDEXES = {"ix_staff_messages_text_trgm"}

@@ -121,3 +121,20 @@ def test_nothing_found_is_said_and_changes_nothing(assistant, args):
 def test_an_empty_selector_is_refused(assistant):
     result = erase_cli(assistant.database_url, "--conversation", " ")
     assert result.returncode == 2 and "CONVERSATION=" in result.stderr
+
+
+def test_every_table_that_names_a_conversation_is_erased():
+    """A new table holding conversation rows (handoffs, checkpoints, ...) must join the erase list."""
+    from staff_review import db
+    from staff_review.erase import BY_CONVERSATION
+    from storage import callbacks, checkpoints, handoffs
+
+    erased = {table.name for table, _column in BY_CONVERSATION} | {"callback_requests"}  # by reference, above
+    kept_as_pseudonym = {"staff_audit_log"}
+    naming = {
+        table.name
+        for metadata in (db.metadata, callbacks.metadata, checkpoints.metadata, handoffs.metadata)
+        for table in metadata.tables.values()
+        if {"conversation_id", "sender_id"} & set(table.columns.keys())
+    }
+    assert naming - erased - kept_as_pseudonym == set()

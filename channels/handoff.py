@@ -298,6 +298,20 @@ async def hand_back(channel: Any, request: Request) -> Dict[str, Any]:
     return {"ok": True}
 
 
+async def visitor_leaves(request: Request, sender: str) -> HTTPResponse:
+    """The visitor started over (the widget's "Start over", Telegram's /reset) during a handoff:
+    it ends, so no one types to an empty room, and the old conversation is the assistant's again."""
+    try:
+        handoff = await open_handoff(sender)
+        if handoff and await in_thread(handoffs.end, handoff.id, handoffs.VISITOR_LEFT):
+            await run_actions(request.app.ctx.agent, sender, [], before=[ConversationResumed()])
+            logger.info("The visitor left a handoff (conversation %s).", conversation_ref(sender))
+    except Exception as problem:
+        logger.error("Could not end a handoff (conversation %s): %s.", conversation_ref(sender), type(problem).__name__)
+        return response.json({"error": "Try again shortly.", "code": "unavailable"}, status=503)
+    return response.json({"state": "none"})
+
+
 # Ending --------------------------------------------------------------------------------------
 
 

@@ -269,10 +269,20 @@ class DisclaimedRestInput(InputChannel):
                 self.authorize(request, sender)
             except OwnershipRefused as refused:
                 return refusal(403, str(refused), refused.code)
-            wait = self.poll_limits.take(self.client_key(request) or sender)
+            # Per conversation, not per address: the poll is authenticated, and several
+            # visitors behind one office or hospital address must not share one limit.
+            wait = self.poll_limits.take(sender)
             if wait is not None:
                 return refusal(429, "Polling too fast.", "rate_limited", retry_after=round(wait, 1))
             return await handoff.visitor_poll(self, request, sender)
+
+        @webhook.route("/conversations/<sender>/handoff/end", methods=["POST"])
+        async def handoff_end(request: Request, sender: str) -> HTTPResponse:
+            try:
+                self.authorize(request, sender)
+            except OwnershipRefused as refused:
+                return refusal(403, str(refused), refused.code)
+            return await handoff.visitor_leaves(request, sender)
 
         for step in (handoff.take, handoff.send, handoff.hand_back):
             webhook.add_route(self.staff_route(step), f"/handoff/{step.__name__}", methods=["POST"],

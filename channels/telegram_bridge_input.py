@@ -16,6 +16,7 @@ with Rasa's built-in Telegram connector, which this project doesn't use.
 """
 from __future__ import annotations
 
+import json
 from typing import Optional, Text
 
 from sanic import Blueprint, response
@@ -51,3 +52,18 @@ class TelegramBridgeInput(DisclaimedRestInput):
                 return response.json({"error": "This endpoint is for the Telegram bridge only.", "code": "bridge_only"},
                                      status=403)
             return await handoff.bridge_poll(request)
+
+        @webhook.route("/handoff/end", methods=["POST"])
+        async def handoff_end(request: Request) -> HTTPResponse:
+            """A chat's /reset during a handoff: {"sender": "tg-..."}."""
+            if not ownership.is_bridge_secret(ownership.bearer_token(request.headers)):
+                return response.json({"error": "This endpoint is for the Telegram bridge only.", "code": "bridge_only"},
+                                     status=403)
+            try:
+                sender = json.loads((request.body or b"{}").decode("utf-8")).get("sender")
+            except (UnicodeDecodeError, ValueError, AttributeError, RecursionError):
+                sender = None
+            if not isinstance(sender, str) or not ownership.TELEGRAM_ID.fullmatch(sender):
+                return response.json({"error": "`sender` must be a Telegram conversation id.", "code": "bad_request"},
+                                     status=400)
+            return await handoff.visitor_leaves(request, sender)

@@ -39,7 +39,7 @@ PAGE_MESSAGES = 30  # how much of the conversation before the handoff the chat p
 END_REASONS = {
     handoffs.HANDED_BACK: "it was handed back to the assistant",
     handoffs.NOBODY_CAME: "nobody took it in time, so the assistant offered a callback",
-    handoffs.ERASED: "the conversation was erased",
+    handoffs.VISITOR_LEFT: "the visitor left the chat (started over)",
 }
 AUTHOR_LABELS = {handoffs.VISITOR: "Visitor", handoffs.ASSISTANT: "Assistant"}
 

@@ -35,7 +35,7 @@ metadata = sa.MetaData()
 WAITING, LIVE, ENDED = "waiting", "live", "ended"
 OPEN_STATES = (WAITING, LIVE)
 # Why a handoff ended.
-HANDED_BACK, NOBODY_CAME, ERASED = "handed_back", "nobody_came", "erased"
+HANDED_BACK, NOBODY_CAME, VISITOR_LEFT = "handed_back", "nobody_came", "visitor_left"
 # Who said a handoff message.
 VISITOR, STAFF, ASSISTANT = "visitor", "staff", "assistant"
 

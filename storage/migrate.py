@@ -22,6 +22,17 @@ from storage import database_url, private_file
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def all_metadata() -> list:
+    """Every table the migrations manage, as the code declares them (Alembic's target_metadata,
+    and what tests/staff/test_schema.py compares the migrated database with)."""
+    from staff_review.db import metadata as staff_metadata
+    from storage.callbacks import metadata as callback_metadata
+    from storage.checkpoints import metadata as checkpoint_metadata
+    from storage.handoffs import metadata as handoff_metadata
+
+    return [callback_metadata, checkpoint_metadata, handoff_metadata, staff_metadata]
+
+
 def alembic_config(url: Optional[str] = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

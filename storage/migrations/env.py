@@ -1,20 +1,18 @@
 """Alembic environment: the URL comes from storage.migrate (DATABASE_URL).
 
-target_metadata names every table the migrations manage (callback_requests
-and the staff review app's tables), so `alembic revision --autogenerate`
+target_metadata names every table the migrations manage (storage.migrate.all_metadata),
+so `alembic revision --autogenerate`
 would not propose dropping any of them. Rasa's `events` table is Rasa's:
 include_object keeps it out of any comparison.
 """
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from staff_review.db import metadata as staff_metadata
-from storage.callbacks import metadata as callback_metadata
-from storage.checkpoints import metadata as checkpoint_metadata
-from storage.handoffs import metadata as handoff_metadata
+from storage.migrate import all_metadata
+
 
 config = context.config
-target_metadata = [callback_metadata, checkpoint_metadata, handoff_metadata, staff_metadata]
+target_metadata = all_metadata()
 RASA_TABLES = {"events"}
 # Made by revision 0002 only where PostgreSQL's pg_trgm extension can be created.
 OPTIONAL_INDEXES = {"ix_staff_messages_text_trgm"}

@@ -219,3 +219,29 @@ def test_only_the_owner_polls_only_staff_act_only_the_bridge_reads_telegram(open
     status, later = call(open_clinic, "GET", f"/webhooks/telegram/handoff?after={start['last']}",
                          token=open_clinic.bridge_secret)
     assert status == 200 and all(message["sender"].startswith("tg-") for message in later["messages"])
+
+
+def test_a_visitor_who_starts_over_ends_the_handoff(open_clinic, staff_in, visitor):
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
+    path = f"/webhooks/rest/conversations/{visitor}/handoff/end"
+    other = f"web-{uuid.uuid4().hex}"
+    assert call(open_clinic, "POST", path, {}, open_clinic.token_for(other))[0] == 403, "only the visitor ends it"
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).state == "live"
+    assert call(open_clinic, "POST", path, {}, open_clinic.token_for(visitor)) == (200, {"state": "none"})
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).end_reason == "visitor_left"
+    assert staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="still there?")[1]["code"] == "not_yours"
+    assert call(open_clinic, "POST", path, {}, open_clinic.token_for(visitor)) == (200, {"state": "none"}), "twice is fine"
+    # The old conversation is the assistant's again.
+    assert "five days a week" in check_turn(open_clinic.say(visitor, "what is an intensive outpatient program?"))
+
+
+def test_the_bridge_ends_a_telegram_handoff_on_reset(open_clinic):
+    sender = "tg-" + uuid.uuid4().hex
+    handoff = handoffs.request(sender, "telegram", url=open_clinic.database_url)
+    assert call(open_clinic, "POST", "/webhooks/telegram/handoff/end", {"sender": sender})[0] == 403
+    assert call(open_clinic, "POST", "/webhooks/telegram/handoff/end", {"sender": "web-" + "0" * 32},
+                open_clinic.bridge_secret)[0] == 400
+    assert call(open_clinic, "POST", "/webhooks/telegram/handoff/end", {"sender": sender},
+                open_clinic.bridge_secret) == (200, {"state": "none"})
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).end_reason == "visitor_left"

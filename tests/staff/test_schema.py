@@ -1,5 +1,4 @@
-"""The migrations (storage/migrations/) make exactly the tables staff_review/db.py,
-storage/callbacks.py and storage/handoffs.py query, and revision 0005 empties the staff index so it is rebuilt."""
+"""The migrations (storage/migrations/) make exactly the tables the code declares (storage.migrate.all_metadata), and revision 0005 empties the staff index so it is rebuilt."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,10 +6,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from staff_review import db
-from storage.callbacks import metadata as callback_metadata
-from storage.handoffs import metadata as handoff_metadata
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import alembic_config, all_metadata, upgrade
 
 
 def test_the_migrations_make_what_the_code_queries(tmp_path):
@@ -19,7 +15,7 @@ def test_the_migrations_make_what_the_code_queries(tmp_path):
     engine = sa.create_engine(url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = [d for d in compare_metadata(context, [callback_metadata, handoff_metadata, db.metadata])
+        differences = [d for d in compare_metadata(context, all_metadata())
                        if not (d[0] == "add_table" and d[1].name == "events")]  # Rasa makes its own table
     engine.dispose()
     assert differences == []

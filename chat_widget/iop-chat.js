@@ -687,6 +687,12 @@
 
   function startOver() {
     var wasOpen = state.open;
+    if (handoffOpen()) {
+      // Tell the team the visitor has gone, so no one types to an empty room
+      // (best effort: unanswered, the wait or the staff member ends it).
+      requestJson(SETTINGS.conversations + "/" + encodeURIComponent(state.sender) + "/handoff/end", {}, state.token,
+        POLL_TIMEOUT_MS).catch(function () {});
+    }
     state = freshState();
     state.open = wasOpen;
     state.entries.push({ kind: "opening" });

@@ -242,7 +242,12 @@ class Bridge:
 
     async def on_reset(self, update: Update, context: Context) -> None:
         chat_id = update.effective_chat.id
-        self._chats.pop(conversations.sender_id(self._conversation_key, chat_id, context.chat_data), None)
+        old_sender = conversations.sender_id(self._conversation_key, chat_id, context.chat_data)
+        self._chats.pop(old_sender, None)
+        try:
+            await self.rasa.end_handoff(old_sender)  # a person may have the old conversation
+        except RasaUnavailable:  # the wait, or the staff member, ends it then
+            logger.warning("chat %s: could not end a handoff at /reset", self.tag(chat_id))
         conversations.start_new_conversation(
             self._conversation_key, chat_id, context.chat_data, update.effective_message.message_id
         )

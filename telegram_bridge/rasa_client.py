@@ -107,3 +107,17 @@ class RasaClient:
         if not isinstance(last, int) or isinstance(last, bool):
             raise RasaUnavailable("the reply has no cursor")
         return body
+
+    async def end_handoff(self, sender: str) -> None:
+        """The chat was /reset: end the old conversation's handoff, if it has one, so no one
+        types to an empty room. RasaUnavailable on any failure."""
+        assert self._session, "start() first"
+        try:
+            async with self._session.post(
+                self.handoff_url + "/end", json={"sender": sender}, headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=min(POLL_TIMEOUT, self.timeout)),
+            ) as reply:
+                if reply.status != 200:
+                    raise RasaUnavailable(f"HTTP {reply.status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise RasaUnavailable(type(error).__name__) from error

@@ -226,3 +226,19 @@ def test_a_reload_and_a_page_change_keep_every_message_once_on_a_phone(browser, 
         assert page.errors == []
     finally:
         page.context.close()
+
+
+def test_starting_over_during_a_handoff_ends_it_for_the_staff_member(page, live_site, staff):
+    ask_for_a_person(page, live_site, staff)
+    sender = sender_id(page)
+    handoff = staff.take(sender)
+    expect(status(page)).to_have_text("You're chatting with Maria from admissions")
+    with page.expect_response(lambda response: response.url.endswith("/handoff/end")) as ended:
+        panel(page).get_by_role("button", name="Start over: a new conversation").click()
+    assert ended.value.status == 200
+    expect(status(page)).to_be_hidden()
+    finished = handoffs.get(handoff, url=staff.assistant.database_url)
+    assert (finished.state, finished.end_reason) == (handoffs.ENDED, handoffs.VISITOR_LEFT)
+    status_code, reply = staff.call("send", handoff=handoff, text="hello?")
+    assert (status_code, reply["code"]) == (409, "not_yours"), "the staff member can't type to an empty room"
+    assert page.errors == []

@@ -184,3 +184,14 @@ async def test_nobody_taking_the_chat_in_time_offers_the_callback_with_working_b
     api.push(api.press(turn[-1], "Yes, please call me"), api.press(turn[-1], "No, thanks"))
     assert "What name" in check_turn(await api.turn(chat_id))
     await nothing_more(api, chat_id, 1)
+
+
+async def test_reset_during_a_handoff_ends_it_so_no_one_types_to_an_empty_chat(api, bridge, open_clinic, chat_id):
+    assistant = open_clinic
+    handoff = await ask_for_a_person(api, assistant, chat_id)
+    await take(api, assistant, chat_id, handoff)
+    assert "new conversation" in check_turn(await say(api, chat_id, "/reset")).lower()
+    ended = handoffs.get(handoff.id, url=assistant.database_url)
+    assert (ended.state, ended.end_reason) == (handoffs.ENDED, handoffs.VISITOR_LEFT)
+    status, reply = await staff(assistant, "send", handoff=handoff.id, staff_user="maria", text="hello?")
+    assert (status, reply["code"]) == (409, "not_yours"), "the staff member is told the chat has ended"

@@ -4,10 +4,12 @@ session's real assistant, whose CORS allows this site's origin only.
 """
 import os
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.servers import ROOT, Server, wait_for
+from tests.servers import ROOT, Assistant, Server, free_port, wait_for
 
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
@@ -61,3 +63,48 @@ def phone_page(browser):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+# A clinic whose team is in at every hour, its assistant and its demo site: for the live
+# handoff's browser tests (test_handoff_widget.py, test_live_handoff.py), started once.
+@pytest.fixture(scope="session")
+def open_clinic(tmp_path_factory) -> Path:
+    """The clinic file, with the admissions team in at every hour of every day."""
+    clinic = yaml.safe_load((ROOT / "knowledge" / "clinic.yml").read_text())
+    clinic["opening_hours"] = {day: "00:00-24:00" for day in
+                               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+    clinic["closed_on"] = []
+    path = tmp_path_factory.mktemp("open-clinic") / "clinic.yml"
+    path.write_text(yaml.safe_dump(clinic))
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_site_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def live_assistant(tmp_path_factory, open_clinic, live_site_port):
+    workdir = tmp_path_factory.mktemp("handoff-assistant")
+    origins = [f"http://localhost:{live_site_port}", f"http://127.0.0.1:{live_site_port}"]
+    server = Assistant(
+        workdir, f"sqlite:///{workdir / 'iop.db'}", cors_origins=origins, env={"IOP_CLINIC_FILE": str(open_clinic)}
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_site(live_assistant, live_site_port, open_clinic, tmp_path_factory):
+    log_file = tmp_path_factory.mktemp("handoff-site") / "site.log"
+    server = Server(
+        [sys.executable, "-m", "demo_site.server", "--port", str(live_site_port),
+         "--assistant-url", f"http://localhost:{live_assistant.rasa_port}"],
+        {**os.environ, "PYTHONPATH": str(ROOT), "IOP_CLINIC_FILE": str(open_clinic)},
+        log_file,
+    )
+    server.start()
+    wait_for(f"http://127.0.0.1:{live_site_port}/", server.process, 60, log_file)
+    yield f"http://localhost:{live_site_port}"
+    server.stop()

@@ -7,13 +7,9 @@ Rasa server's staff endpoints with the staff secret. tests/browser/test_handoff_
 checks the polling itself (back-off, hidden tabs, 403s) against a stand-in server.
 """
 import json
-import os
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import yaml
 from playwright.sync_api import expect
 
 from channels import ownership
@@ -23,54 +19,11 @@ from tests.browser.widget import (
     DISCLAIMER, ask, last_turn, log, message_box, open_widget, panel, saved_state, sender_id, turns_answered,
     wait_for_reply,
 )
-from tests.servers import ROOT, Assistant, Server, free_port, wait_for
+from tests.servers import Assistant
 
 LIVE_CHAT = "Chat with our admissions team now"
 WAITING = "Waiting for someone from our admissions team\u2026"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def open_clinic(tmp_path_factory) -> Path:
-    """The clinic file, with the admissions team in at every hour of every day."""
-    clinic = yaml.safe_load((ROOT / "knowledge" / "clinic.yml").read_text())
-    clinic["opening_hours"] = {day: "00:00-24:00" for day in
-                               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
-    clinic["closed_on"] = []
-    path = tmp_path_factory.mktemp("open-clinic") / "clinic.yml"
-    path.write_text(yaml.safe_dump(clinic))
-    return path
-
-
-@pytest.fixture(scope="module")
-def live_site_port():
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def live_assistant(tmp_path_factory, open_clinic, live_site_port):
-    workdir = tmp_path_factory.mktemp("handoff-assistant")
-    origins = [f"http://localhost:{live_site_port}", f"http://127.0.0.1:{live_site_port}"]
-    server = Assistant(
-        workdir, f"sqlite:///{workdir / 'iop.db'}", cors_origins=origins, env={"IOP_CLINIC_FILE": str(open_clinic)}
-    ).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def live_site(live_assistant, live_site_port, open_clinic, tmp_path_factory):
-    log_file = tmp_path_factory.mktemp("handoff-site") / "site.log"
-    server = Server(
-        [sys.executable, "-m", "demo_site.server", "--port", str(live_site_port),
-         "--assistant-url", f"http://localhost:{live_assistant.rasa_port}"],
-        {**os.environ, "PYTHONPATH": str(ROOT), "IOP_CLINIC_FILE": str(open_clinic)},
-        log_file,
-    )
-    server.start()
-    wait_for(f"http://127.0.0.1:{live_site_port}/", server.process, 60, log_file)
-    yield f"http://localhost:{live_site_port}"
-    server.stop()
 
 
 class Staff:

@@ -66,3 +66,16 @@ def test_asking_for_a_person_in_the_middle_of_the_callback_form(other_clinic, se
     text = check_turn(other_clinic.say(sender, "can I talk to a real person instead?"))
     assert f"they're back on {OPEN_DAY} at 9 am" in text and "988" in text
     assert "name" in text.split("988")[-1], "then the form asks its question again"
+
+
+def test_outside_the_hours_no_live_chat_is_offered_even_with_someone_available(other_clinic, sender):
+    from storage import handoffs
+
+    handoffs.set_available("maria", True, url=other_clinic.database_url)
+    try:
+        reply = other_clinic.say(sender, "is there an actual human I can talk to?")
+    finally:
+        handoffs.set_available("maria", False, url=other_clinic.database_url)
+    assert [message.get("response") for message in reply] == ["utter_human_after_hours", "utter_offer_callback"]
+    assert "Chat with our admissions team now" not in str(reply)
+    assert f"they're back on {OPEN_DAY} at 9 am" in check_turn(reply)

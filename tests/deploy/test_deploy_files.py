@@ -475,14 +475,19 @@ def test_rasa_values_probe_the_rest_channel_with_room_for_the_measured_memory():
 def test_rasa_values_render_endpoints_that_rasa_reads(redis_server, monkeypatch, tmp_path):
     """endpoints.yml as the chart's ConfigMap template writes it from the values (one
     `key: value` line per tracker and lock store setting but `enabled`, additionalEndpoints as
-    YAML), read with Rasa's own reader, its lock store made against a real Redis."""
+    YAML), read with Rasa's own reader, its lock store made against a real Redis.
+
+    The chart's own defaults are merged under these values by Helm; a null in the values
+    removes one (the tracker store's ${DB_HOST} and the like). This emulation drops nulls the
+    same way but does not merge the chart's defaults, which are not stored here: a render of
+    the real chart (deploy/README.md, "What was checked") is what showed they must be nulled."""
     port, password = redis_server
     settings = helm_values("values.yaml")["applicationSettings"]["endpoints"]
     lines = []
     for section, key in (("tracker_store", "trackerStore"), ("lock_store", "lockStore")):
         lines.append(f"{section}:")
         for name, value in settings[key].items():
-            if name != "enabled":
+            if name != "enabled" and value is not None:
                 lines.append(f"  {name}: {str(value).lower() if isinstance(value, bool) else value}")
     lines.append(yaml.safe_dump(settings["additionalEndpoints"], default_flow_style=False))
     path = tmp_path / "endpoints.yml"
@@ -492,6 +497,10 @@ def test_rasa_values_render_endpoints_that_rasa_reads(redis_server, monkeypatch,
         "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port), "REDIS_PASSWORD": password, "REDIS_LOCK_DB": "1",
     })
     assert endpoints.tracker_store.type == "storage.tracker_store.UrlSQLTrackerStore"
+    # No host, user or password from the chart's SQL defaults: DATABASE_URL decides.
+    assert endpoints.tracker_store.url is None and endpoints.tracker_store.kwargs == {}
+    chart_defaults = {"dialect", "url", "port", "username", "password", "db", "login_db"}
+    assert {key for key, value in settings["trackerStore"].items() if value is None} == chart_defaults
     assert endpoints.action.headers == {"Authorization": f"Bearer {ACTION_TOKEN}"}
     check_lock_store(endpoints, port)
 

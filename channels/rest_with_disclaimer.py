@@ -238,10 +238,9 @@ class DisclaimedRestInput(InputChannel):
         # A live handoff (docs/handoff.md): the widget's poll, and the staff app's calls.
         @webhook.route("/conversations/<sender>/handoff", methods=["GET"])
         async def handoff_poll(request: Request, sender: str) -> HTTPResponse:
-            try:
-                self.authorize(request, sender)
-            except OwnershipRefused as refused:
-                return refusal(403, str(refused), refused.code)
+            refused = self.refused_unless_owner(request, sender)
+            if refused:
+                return refused
             # Per conversation, not per address: the poll is authenticated, and several
             # visitors behind one office or hospital address must not share one limit.
             wait = self.poll_limits.take(sender)
@@ -251,10 +250,9 @@ class DisclaimedRestInput(InputChannel):
 
         @webhook.route("/conversations/<sender>/handoff/end", methods=["POST"])
         async def handoff_end(request: Request, sender: str) -> HTTPResponse:
-            try:
-                self.authorize(request, sender)
-            except OwnershipRefused as refused:
-                return refusal(403, str(refused), refused.code)
+            refused = self.refused_unless_owner(request, sender)
+            if refused:
+                return refused
             return await handoff.visitor_leaves(request, sender)
 
         for step in (handoff.take, handoff.send, handoff.hand_back):
@@ -264,6 +262,14 @@ class DisclaimedRestInput(InputChannel):
         @webhook.listener("after_server_start")
         async def watch_overdue_handoffs(app, _loop) -> None:
             app.add_task(handoff.watch_overdue(app))
+
+    def refused_unless_owner(self, request: Request, sender: str) -> Optional[HTTPResponse]:
+        """None if the request proves it owns the conversation; the 403 to answer otherwise."""
+        try:
+            self.authorize(request, sender)
+        except OwnershipRefused as refused:
+            return refusal(403, str(refused), refused.code)
+        return None
 
     def staff_route(self, step: Callable[..., Awaitable[Dict[str, Any]]]) -> Callable[[Request], Awaitable[HTTPResponse]]:
         """A handoff step the staff app calls, behind the staff secret (docs/handoff.md)."""

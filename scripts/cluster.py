@@ -29,14 +29,13 @@ import os
 import signal
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from scripts.local_services import Nginx, Postgres, Redis
 from scripts.serve import (
-    BIN, ROOT, free_port, private_files, server_env, start, start_telegram_bridge, start_web_apps, stop,
+    BIN, ROOT, free_port, keep_running, private_files, server_env, start, start_telegram_bridge, start_web_apps, stop,
     wait_until_up, widget_origins,
 )
 from scripts.supervisor import Supervisor
@@ -205,12 +204,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "  Stop with Ctrl-C.\n",
             flush=True,
         )
-        while True:
-            reason = cluster.supervisor.check()
-            if reason:
-                print(reason, file=sys.stderr, flush=True)
-                return 1
-            time.sleep(1)
+        return keep_running(cluster.supervisor)
     except KeyboardInterrupt:
         return 0
     finally:

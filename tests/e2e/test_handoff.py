@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from channels import ownership
 from storage import engine, handoffs
+from tests.clinics import open_around_the_clock
 from tests.e2e.turns import DISCLAIMER, buttons, check_turn, is_crisis_reply
 from tests.servers import Assistant
 
@@ -26,11 +27,8 @@ WAIT_SECONDS = 10  # HANDOFF_WAIT_SECONDS for this server: the shortest it takes
 def open_clinic(tmp_path_factory):
     """The assistant of a clinic whose team is in around the clock."""
     workdir = tmp_path_factory.mktemp("open-clinic")
-    clinic = workdir / "clinic.yml"
-    days = "".join(f'  {day}: "00:00-24:00"\n' for day in
-                   ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-    clinic.write_text('name: Harbor Light Recovery\nphone: (555) 010-0199\nphone_e164: "+15550100199"\n'
-                      f"timezone: UTC\nopening_hours:\n{days}")
+    clinic = open_around_the_clock(workdir, name="Harbor Light Recovery", phone="(555) 010-0199",
+                                   phone_e164="+15550100199")
     env = {"IOP_CLINIC_FILE": str(clinic), "HANDOFF_WAIT_SECONDS": str(WAIT_SECONDS)}
     server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}", env=env).start()
     yield server

@@ -15,11 +15,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export SQLALCHEMY_WARN_20 := 0
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run shell train test callbacks erase purge bench bench-nlu bench-staff staff-user lock setup system-packages clean help
+.PHONY: run shell cluster train test callbacks erase purge bench bench-nlu bench-staff bench-cluster staff-user lock setup system-packages clean help
 
 help:
 	@echo "make run        set up, train if needed, start the assistant (Ctrl-C stops it)"
 	@echo "make shell      the same, with a chat in this terminal"
+	@echo "make cluster    the production shape here: PostgreSQL, Redis, REPLICAS=2 Rasa replicas, nginx in front"
 	@echo "make test       set up, train if needed, run every test"
 	@echo "make train      train a model unless one matches the data"
 	@echo "make callbacks  list the open callback requests"
@@ -28,6 +29,7 @@ help:
 	@echo "make bench      latency, throughput, training, cold start, memory: ours against Rasa's example bot"
 	@echo "make bench-nlu  NLU scores: held-out test set, 5-fold cross-validation, baseline; blind sets through the bot"
 	@echo "make bench-staff  staff app list and search latencies on 100,000 conversations (PostgreSQL)"
+	@echo "make bench-cluster  throughput at 50 conversations for 1 and 2 replicas, and the scaling between them"
 	@echo "make staff-user NAME=maria ROLE=admin   create a staff account (asks for the password)"
 
 setup: $(VENV)/.installed $(SPACY_MODEL)
@@ -48,6 +50,9 @@ train: setup
 run: setup
 	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) scripts/serve.py --model "$$model"
 
+cluster: setup system-packages
+	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) -m scripts.cluster --model "$$model"
+
 shell: setup
 	@model=$$($(PY) scripts/ensure_model.py) && exec $(PY) scripts/serve.py --model "$$model" --chat
 
@@ -58,6 +63,8 @@ system-packages:
 	@missing=""; \
 	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing (Debian packages) for the tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -98,6 +105,9 @@ purge: setup
 staff-user: setup
 	@$(PY) -m storage.migrate
 	@$(PY) -m staff_review.users create --role $(or $(ROLE),reviewer) $(NAME)
+
+bench-cluster: setup system-packages
+	@model=$$($(PY) scripts/ensure_model.py) && $(PY) -m benchmarks.cluster --model "$$model"
 
 bench-staff: setup system-packages
 	$(PY) -m benchmarks.staff_review

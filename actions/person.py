@@ -16,6 +16,7 @@ offer the callback request after them.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
@@ -53,6 +54,40 @@ def reply_for_a_person(now: datetime, hours: Optional[knowledge.OpeningHours] = 
     back = hours.back_when(now)
     # Both end with {clinic_crisis_sentence}, the crisis lines in one sentence (a slot).
     return {"response": "utter_human_after_hours" if back else "utter_human_team_away", "team_back": back}
+
+
+# The offers whose button sends /live_chat.
+OFFERS = ("utter_human_live", "utter_live_chat_offer")
+# Waiting chats at most (HANDOFF_MAX_WAITING): beyond, a new one is told no one is free, so one
+# client sending /live_chat from many conversations can't bury real visitors (or flood alerts).
+DEFAULT_MAX_WAITING = 10
+
+
+def just_offered(tracker: Tracker) -> bool:
+    """Whether the assistant offered the live chat in its last turn (a typed or replayed
+    /live_chat without the offer on screen opens nothing)."""
+    users_seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen == 2:
+                return False
+        elif users_seen == 1 and event.get("event") == "bot":
+            if (event.get("metadata") or {}).get("utter_action") in OFFERS:
+                return True
+    return False
+
+
+def room_in_the_queue() -> bool:
+    try:
+        limit = int(os.environ.get("HANDOFF_MAX_WAITING", DEFAULT_MAX_WAITING))
+    except ValueError:
+        limit = DEFAULT_MAX_WAITING
+    try:
+        return handoffs.waiting_count() < limit
+    except Exception as problem:
+        logger.error("Could not count the waiting chats: %s.", type(problem).__name__)
+        return False
 
 
 class ActionOfferAPerson(Action):
@@ -97,7 +132,7 @@ class ActionStartLiveChat(Action):
     ) -> List[EventType]:
         now = datetime.now(timezone.utc)
         channel = tracker.get_latest_input_channel()
-        if live_chat_possible(now, channel):
+        if live_chat_possible(now, channel) and just_offered(tracker) and room_in_the_queue():
             try:
                 handoffs.request(tracker.sender_id, channel)
             except Exception as problem:

@@ -2,7 +2,7 @@
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
@@ -26,5 +26,8 @@ class ActionSessionStart(Action):
             if value is not None and not name.startswith("clinic_")
         ]
         # Clinic details are read fresh each session so that an edit to
-        # knowledge/clinic.yml reaches every new conversation.
-        return [SessionStarted(), *carried_over, *clinic_slots(), ActionExecuted("action_listen")]
+        # knowledge/clinic.yml reaches every new conversation. A person who has
+        # the chat (a live handoff, docs/handoff.md) keeps it: SessionStarted
+        # would otherwise end the pause, and the assistant would talk over them.
+        paused = [ConversationPaused()] if tracker.is_paused() else []
+        return [SessionStarted(), *carried_over, *clinic_slots(), *paused, ActionExecuted("action_listen")]

@@ -40,6 +40,7 @@ from typing import Callable, Dict, List, Optional
 
 from benchmarks.conversations import CONFIRM_TURN, Turn, every_turn_of_ours, ours, reference
 from benchmarks.load import LoadResult, TokenFor, run_load
+from benchmarks.turn_cost import cost_at
 from channels.ownership import issue_token
 from scripts.serve import free_port, server_env, start, stop
 
@@ -61,6 +62,7 @@ class BotRun:
     rss_mb: Dict[str, float] = field(default_factory=dict)  # by server
     callbacks_stored: Optional[int] = None
     callbacks_confirmed: Optional[int] = None
+    turn_cost_ms: Dict[int, float] = field(default_factory=dict)  # by turn of one conversation (ours)
 
     @property
     def errors(self) -> List[str]:
@@ -152,6 +154,9 @@ def serve_and_load(
                 f"{load.throughput:.1f} msg/s, {len(load.errors)} errors",
                 flush=True,
             )
+        if run.name == "ours":
+            print("  ours: one conversation of 400 turns, for the cost of a turn as it grows...", flush=True)
+            run.turn_cost_ms = cost_at(webhook, token_for)
         run.rss_mb = {name: rss_mb(process.pid) for name, process in processes.items()}
     finally:
         stop(list(processes.values()))
@@ -276,6 +281,8 @@ def table(ours_run: BotRun, ref: BotRun) -> str:
     rows.append(("errors", str(len(ours_run.errors)), str(len(ref.errors)), ""))
     rows.append(("Rasa server memory after load (MB)", f"{ours_run.rss_mb.get('Rasa server', 0):.0f}", f"{ref.rss_mb.get('Rasa server', 0):.0f}", ratio(ours_run.rss_mb.get("Rasa server", 0), ref.rss_mb.get("Rasa server", 0))))
     rows.append(("action server memory after load (MB)", f"{ours_run.rss_mb.get('action server', 0):.0f}", "(none)", ""))
+    for turn, cost in sorted(ours_run.turn_cost_ms.items()):
+        rows.append((f"one turn at turn {turn} of a conversation (ms)", f"{cost:.0f}", "", ""))
     rows.append(("callback requests stored / confirmed", f"{ours_run.callbacks_stored} / {ours_run.callbacks_confirmed}", "", ""))
     lines = ["| measure | ours | reference | ours / reference |", "|---|---:|---:|---:|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]

@@ -40,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.ownership import conversation_ref
+from channels.rasa_failures import failures_noticed
 from channels.replies import NamingCollector, clean_text, crisis_bubble, domain_reply, finish_turn
 from storage import handoffs
 from storage.handoffs import ASSISTANT, STAFF, VISITOR, Handoff
@@ -109,24 +110,39 @@ async def append(agent: Any, sender: str, events: Iterable[Event]) -> None:
         await agent.processor.save_tracker(tracker)
 
 
-async def run_actions(agent: Any, sender: str, names: List[str], before: Iterable[Event] = ()) -> List[Dict[str, Any]]:
-    """Append `before`, run the named actions (responses) as the assistant, and end with
-    action_listen, all under the lock; what they said, for the clients' polls."""
+async def resume_conversation(agent: Any, sender: str, responses: List[str]) -> Optional[List[Dict[str, Any]]]:
+    """Under the conversation's lock: ConversationResumed, then the named responses as the
+    assistant, ending with action_listen. What they said; None if the resume could not be stored
+    (Rasa's fail-safe store only logs that): then the conversation stays paused, which the next
+    visitor message repairs (`repair_pause`), and nothing may claim the assistant is back."""
     collector = NamingCollector()
     async with agent.lock_store.lock(sender):
-        before = list(before)
-        if before:
+        with failures_noticed() as failures:
             tracker = await agent.processor.get_tracker(sender)
-            for event in before:
-                tracker.update(event)
+            tracker.update(ConversationResumed())
             await agent.processor.save_tracker(tracker)
-        for name in names:
+        if failures:
+            logger.error("Could not resume a conversation (conversation %s).", conversation_ref(sender))
+            return None
+        for name in responses:
             prediction = PolicyPrediction.for_action_name(agent.domain, name)
             await agent.processor.execute_action(sender, name, collector, agent.nlg, prediction)
         tracker = await agent.processor.get_tracker(sender)
         tracker.update(ActionExecuted("action_listen"))
         await agent.processor.save_tracker(tracker)
     return collector.messages
+
+
+async def repair_pause(agent: Any, sender: str) -> None:
+    """A paused conversation with no open handoff (its resume was lost to a database error, or a
+    crash came between the two): the assistant takes it back, so it is never silent for good."""
+    async with agent.lock_store.lock(sender):
+        tracker = await agent.processor.get_tracker(sender)
+        if tracker.is_paused():
+            tracker.update(ConversationResumed())
+            tracker.update(ActionExecuted("action_listen"))
+            await agent.processor.save_tracker(tracker)
+            logger.warning("Resumed a paused conversation with no open handoff (conversation %s).", conversation_ref(sender))
 
 
 async def deliver(handoff: Handoff, author: str, bubbles: List[Dict[str, Any]]) -> None:
@@ -144,7 +160,13 @@ async def visitor_turn(channel: Any, request: Request, on_new_message: Any, send
     """A message in a handed-over conversation: stored by Rasa, answered only if it is a crisis."""
     agent = request.app.ctx.agent
     said = await channel.collect_turn(on_new_message, sender, text)
-    if said:  # the handoff ended meanwhile and the assistant answered: that is the reply
+    if said:
+        # The assistant answered, so the conversation was not paused although the handoff is
+        # open (it was resumed a moment ago, or a new session began): the staff member would
+        # type into a conversation the assistant is answering, and see none of it. It ends.
+        if await in_thread(handoffs.end, handoff.id, handoffs.VISITOR_LEFT):
+            logger.warning("A handoff ended: the assistant had the conversation again (conversation %s).",
+                           conversation_ref(sender))
         return finish_turn(said, sender)
     tracker = await agent.processor.get_tracker(sender)
     latest = tracker.latest_message
@@ -186,7 +208,7 @@ async def visitor_poll(channel: Any, request: Request, sender: str) -> HTTPRespo
         after = cursor(request) or 0
         handoff = await open_handoff(sender)
         if handoff and handoff.state == handoffs.WAITING and overdue(handoff):
-            await nobody_came(request.app.ctx.agent, channel, request, handoff)
+            await nobody_came(request.app.ctx.agent, handoff)
             handoff = await open_handoff(sender)
         rows = await in_thread(handoffs.messages, conversation_id=sender, after=after, authors=FOR_CLIENTS)
     except Refused as refused:
@@ -255,8 +277,9 @@ def staff_metadata(handoff_or_user: Any, staff_name: Optional[str] = None) -> Di
 async def take(channel: Any, request: Request) -> Dict[str, Any]:
     body = staff_request(request)
     staff_name = body.get("staff_name")
-    if not isinstance(staff_name, str) or not staff_name.strip() or len(staff_name) > 40:
-        raise Refused(400, "bad_request", "`staff_name` must be the name visitors see (at most 40 characters).")
+    if not isinstance(staff_name, str) or len(staff_name) > handoffs.MAX_CHAT_NAME_CHARS \
+            or not handoffs.CHAT_NAME.fullmatch(staff_name.strip()):
+        raise Refused(400, "bad_request", "`staff_name` must be a first name (letters, at most 40 characters).")
     handoff = await the_handoff(body["handoff"])
     if not await in_thread(handoffs.take, handoff.id, body["staff_user"], staff_name.strip()):
         raise Refused(409, "taken", "Someone else has taken this chat, or it has ended.")
@@ -293,7 +316,9 @@ async def hand_back(channel: Any, request: Request) -> Dict[str, Any]:
     handoff = await the_handoff(body["handoff"])
     if not await in_thread(handoffs.end, handoff.id, handoffs.HANDED_BACK, body["staff_user"]):
         raise Refused(409, "not_yours", "This chat is not yours, or it has ended.")
-    await resume(request.app.ctx.agent, channel, handoff, ["utter_handed_back"])
+    if not await resume(request.app.ctx.agent, handoff, ["utter_handed_back"]):
+        raise Refused(503, "unavailable", "The chat has ended, but the assistant could not take it back yet: "
+                                          "it will as soon as the visitor writes again.")
     logger.info("A handoff was handed back (conversation %s).", conversation_ref(handoff.conversation_id))
     return {"ok": True}
 
@@ -304,7 +329,7 @@ async def visitor_leaves(request: Request, sender: str) -> HTTPResponse:
     try:
         handoff = await open_handoff(sender)
         if handoff and await in_thread(handoffs.end, handoff.id, handoffs.VISITOR_LEFT):
-            await run_actions(request.app.ctx.agent, sender, [], before=[ConversationResumed()])
+            await resume(request.app.ctx.agent, handoff, [])
             logger.info("The visitor left a handoff (conversation %s).", conversation_ref(sender))
     except Exception as problem:
         logger.error("Could not end a handoff (conversation %s): %s.", conversation_ref(sender), type(problem).__name__)
@@ -315,10 +340,15 @@ async def visitor_leaves(request: Request, sender: str) -> HTTPResponse:
 # Ending --------------------------------------------------------------------------------------
 
 
-async def resume(agent: Any, channel: Any, handoff: Handoff, responses: List[str]) -> None:
-    """The assistant answers again: ConversationResumed, then its lines, delivered to the client."""
-    said = await run_actions(agent, handoff.conversation_id, responses, before=[ConversationResumed()])
-    await deliver(handoff, ASSISTANT, finish_turn(said, handoff.conversation_id))
+async def resume(agent: Any, handoff: Handoff, responses: List[str]) -> bool:
+    """The handoff has ended (its row, first: that is the one atomic decision): the assistant
+    answers again, and its lines reach the client. Whether the resume was stored."""
+    said = await resume_conversation(agent, handoff.conversation_id, responses)
+    if said is None:
+        return False
+    if said:
+        await deliver(handoff, ASSISTANT, finish_turn(said, handoff.conversation_id))
+    return True
 
 
 def overdue(handoff: Handoff, now: Optional[datetime] = None) -> bool:
@@ -326,20 +356,21 @@ def overdue(handoff: Handoff, now: Optional[datetime] = None) -> bool:
     return handoff.requested_at <= now - timedelta(seconds=handoffs.wait_seconds())
 
 
-async def nobody_came(agent: Any, channel: Any, request: Optional[Request], handoff: Handoff) -> None:
+async def nobody_came(agent: Any, handoff: Handoff) -> None:
     """End a handoff nobody took in time (if no one else has just ended or taken it)."""
-    if await in_thread(handoffs.end, handoff.id, handoffs.NOBODY_CAME):
-        await resume(agent, channel, handoff, ["utter_live_chat_nobody", "utter_offer_callback"])
+    # Only a handoff still waiting: one taken a moment ago is the staff member's now.
+    if await in_thread(handoffs.end, handoff.id, handoffs.NOBODY_CAME, only_waiting=True):
+        await resume(agent, handoff, ["utter_live_chat_nobody", "utter_offer_callback"])
         logger.info("Nobody took a handoff in time (conversation %s).", conversation_ref(handoff.conversation_id))
 
 
-async def watch_overdue(app: Any, channel: Any) -> None:
+async def watch_overdue(app: Any) -> None:
     """Runs beside the server: ends handoffs nobody took in time, every few seconds."""
     while True:
         await asyncio.sleep(OVERDUE_CHECK_SECONDS)
         try:
             for handoff in await in_thread(handoffs.overdue):
-                await nobody_came(app.ctx.agent, channel, None, handoff)
+                await nobody_came(app.ctx.agent, handoff)
         except asyncio.CancelledError:
             raise
         except Exception as problem:

@@ -48,7 +48,6 @@ import json
 import logging
 import re
 from asyncio import CancelledError
-from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -58,6 +57,7 @@ from sanic.response import HTTPResponse
 
 from channels import handoff, ownership
 from channels.ownership import OwnershipRefused, conversation_ref
+from channels.rasa_failures import failures_noticed, watch_rasa_failures
 from channels.rate_limits import DEFAULT_CLIENT, DEFAULT_CONVERSATION, TokenBuckets, message_cost
 from channels.replies import (  # noqa: F401  (clean_text is part of this module's interface too)
     NamingCollector, bot_message, clean_text, crisis_bubble, domain_reply, empty_message_reply, finish_turn,
@@ -165,33 +165,6 @@ def words_unless_payload(text: str, intents: Iterable[str], entities: Iterable[s
     return text.lstrip("/").strip()
 
 
-# Rasa carries on when a custom action fails (the action server is down, or
-# an action raised): it logs an error and answers without that action, often
-# with a misleading "I didn't understand". These are the loggers it reports
-# such failures on; an error logged there during a turn marks the turn's reply
-# as untrustworthy. Watching the turn itself costs nothing per message (a
-# health check request per turn did, and read a busy action server as a
-# dead one under load), and turns that need no custom action still get their
-# real answer while the action server is down.
-RASA_FAILURE_LOGGERS = ("rasa.core.processor", "rasa.core.actions.action")
-_turn_failures: ContextVar[Optional[List[str]]] = ContextVar("turn_failures", default=None)
-
-
-class TurnFailureWatch(logging.Filter):
-    """Notes errors Rasa logs while the current request's turn runs (per asyncio task)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        failures = _turn_failures.get()
-        if failures is not None and record.levelno >= logging.ERROR:
-            failures.append(record.name)
-        return True  # the record is still logged as usual
-
-
-def watch_rasa_failures() -> None:
-    for name in RASA_FAILURE_LOGGERS:
-        rasa_logger = logging.getLogger(name)
-        if not any(isinstance(existing, TurnFailureWatch) for existing in rasa_logger.filters):
-            rasa_logger.addFilter(TurnFailureWatch())
 
 
 def refusal(status: int, error: str, code: str, **extra: Any) -> HTTPResponse:
@@ -234,7 +207,7 @@ class DisclaimedRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
-        watch_rasa_failures()
+        watch_rasa_failures()  # channels/rasa_failures.py
         ownership.hide_conversation_ids_in_logs()  # Rasa has set up its log handlers by now
 
         @webhook.listener("before_server_start")
@@ -265,10 +238,9 @@ class DisclaimedRestInput(InputChannel):
         # A live handoff (docs/handoff.md): the widget's poll, and the staff app's calls.
         @webhook.route("/conversations/<sender>/handoff", methods=["GET"])
         async def handoff_poll(request: Request, sender: str) -> HTTPResponse:
-            try:
-                self.authorize(request, sender)
-            except OwnershipRefused as refused:
-                return refusal(403, str(refused), refused.code)
+            refused = self.refused_unless_owner(request, sender)
+            if refused:
+                return refused
             # Per conversation, not per address: the poll is authenticated, and several
             # visitors behind one office or hospital address must not share one limit.
             wait = self.poll_limits.take(sender)
@@ -278,10 +250,9 @@ class DisclaimedRestInput(InputChannel):
 
         @webhook.route("/conversations/<sender>/handoff/end", methods=["POST"])
         async def handoff_end(request: Request, sender: str) -> HTTPResponse:
-            try:
-                self.authorize(request, sender)
-            except OwnershipRefused as refused:
-                return refusal(403, str(refused), refused.code)
+            refused = self.refused_unless_owner(request, sender)
+            if refused:
+                return refused
             return await handoff.visitor_leaves(request, sender)
 
         for step in (handoff.take, handoff.send, handoff.hand_back):
@@ -290,7 +261,15 @@ class DisclaimedRestInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def watch_overdue_handoffs(app, _loop) -> None:
-            app.add_task(handoff.watch_overdue(app, self))
+            app.add_task(handoff.watch_overdue(app))
+
+    def refused_unless_owner(self, request: Request, sender: str) -> Optional[HTTPResponse]:
+        """None if the request proves it owns the conversation; the 403 to answer otherwise."""
+        try:
+            self.authorize(request, sender)
+        except OwnershipRefused as refused:
+            return refusal(403, str(refused), refused.code)
+        return None
 
     def staff_route(self, step: Callable[..., Awaitable[Dict[str, Any]]]) -> Callable[[Request], Awaitable[HTTPResponse]]:
         """A handoff step the staff app calls, behind the staff secret (docs/handoff.md)."""
@@ -355,8 +334,16 @@ class DisclaimedRestInput(InputChannel):
             return limited
         handed_over = await handoff.open_handoff(sender)
         if handed_over:  # a person has (or is about to have) this chat: docs/handoff.md
+            # Words only: a payload such as /restart would make Rasa take the conversation back
+            # from the person while the visitor's messages still go to them.
+            text = text.lstrip("/")
             return response.json(await handoff.visitor_turn(self, request, on_new_message, sender, text, handed_over))
-        turn = await self.run_turn(on_new_message, sender, text)
+        said = await self.collect_turn(on_new_message, sender, text)
+        if said == []:  # paused with no handoff open: see handoff.repair_pause
+            await handoff.repair_pause(request.app.ctx.agent, sender)
+        if not said:  # the turn failed: the apology, or the crisis reply if that is what it was
+            return response.json(finish_turn(await self.reply_without_a_turn(request, sender, text), sender))
+        turn = finish_turn(said, sender)
         if any((message.get("custom") or {}).get(DELETED) for message in turn):
             turn = await self.erase(request, sender, turn)
         return response.json(turn)
@@ -410,10 +397,20 @@ class DisclaimedRestInput(InputChannel):
         logger.warning("A crisis message over every limit got the crisis reply (conversation %s).", conversation_ref(sender))
         return response.json(finish_turn([{"recipient_id": sender, **reply}], sender))
 
-    async def run_turn(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str
-    ) -> List[Dict[str, Any]]:
-        return finish_turn(await self.collect_turn(on_new_message, sender, text) or [], sender)
+    async def reply_without_a_turn(self, request: Request, sender: str, text: str) -> List[Dict[str, Any]]:
+        """When a turn failed (the database or the action server is down): the crisis reply if the
+        message reads as a crisis (invariant 8: one NLU parse, which needs neither), else nothing,
+        which finish_turn makes the apology with the phone number and the crisis lines."""
+        try:
+            parsed = await request.app.ctx.agent.parse_message(text)
+        except Exception as problem:
+            logger.error("Could not read a message after a failed turn: %s.", type(problem).__name__)
+            return []
+        if (parsed.get("intent") or {}).get("name") != "crisis":
+            return []
+        language = ((parsed.get("crisis_safety_net") or {}).get("language")) or "en"
+        logger.warning("A crisis message in a failed turn got the crisis reply (conversation %s).", conversation_ref(sender))
+        return [{"recipient_id": sender, **crisis_bubble(request.app.ctx.agent.domain, language)}]
 
     async def collect_turn(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str
@@ -421,23 +418,24 @@ class DisclaimedRestInput(InputChannel):
         """What Rasa said to the message (nothing, in a paused conversation), or None if the
         turn failed: then the reply is the apology with the phone number and the crisis lines."""
         collector = NamingCollector()
-        failures: List[str] = []
-        watching = _turn_failures.set(failures)
         reference = conversation_ref(sender)
-        try:
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
-        except CancelledError:
-            logger.error("Rasa did not answer in time (conversation %s).", reference)
-            return None
-        except Exception as problem:
-            # The exception's type only: its message may quote what was said.
-            logger.error("Rasa failed on a message (conversation %s): %s.", reference, type(problem).__name__)
-            return None
-        finally:
-            _turn_failures.reset(watching)
+        with failures_noticed() as failures:
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+            except CancelledError:
+                logger.error("Rasa did not answer in time (conversation %s).", reference)
+                return None
+            except Exception as problem:
+                # The exception's type only: its message may quote what was said.
+                logger.error("Rasa failed on a message (conversation %s): %s.", reference, type(problem).__name__)
+                return None
         if failures:
-            # The message is stored, but a custom action failed (see the
-            # log above this line): the reply can't be trusted.
-            logger.error("A custom action failed (conversation %s); sent the apology.", reference)
+            if any((message.get("custom") or {}).get("crisis") for message in collector.messages):
+                # The crisis reply came, though the turn could not be stored: it stands.
+                logger.error("A crisis turn could not be completed or stored (conversation %s).", reference)
+                return collector.messages
+            # A custom action failed, or the turn could not be stored (see the log
+            # above this line): the reply can't be trusted, and must not say "saved".
+            logger.error("A custom action or the tracker store failed (conversation %s); sent the apology.", reference)
             return None
         return collector.messages

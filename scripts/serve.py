@@ -196,6 +196,17 @@ def start_telegram_bridge(supervisor: Supervisor, env: Dict[str, str], rasa_port
     return bridge
 
 
+def keep_running(supervisor: Supervisor) -> int:
+    """Until Ctrl-C or SIGTERM (KeyboardInterrupt): a part that stops is started again
+    (scripts/supervisor.py); only a configuration error stops all, with exit code 1."""
+    while True:
+        reason = supervisor.check()
+        if reason:
+            print(reason, file=sys.stderr, flush=True)
+            return 1
+        time.sleep(1)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("MODEL"), required=not os.environ.get("MODEL"))
@@ -283,13 +294,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "  Stop with Ctrl-C.\n",
             flush=True,
         )
-        # A part that stops is started again (scripts/supervisor.py); only a configuration error stops all.
-        while True:
-            reason = supervisor.check()
-            if reason:
-                print(reason, file=sys.stderr, flush=True)
-                return 1
-            time.sleep(1)
+        return keep_running(supervisor)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -1,4 +1,4 @@
-"""Keep make run's servers running: a part that stops is started again, the others keep serving.
+"""Keep make run's (and make cluster's) servers running: a part that stops is started again, the others keep serving.
 
 Before, one crashed server (the action server, say) made `scripts/serve.py` stop all of them:
 the widget, the staff app, the Telegram bot and the crisis net went dark until someone
@@ -9,7 +9,8 @@ crisis lines when the action server is missing, the widget's own notice when Ras
 
 Exit code 2 is a part refusing its configuration (a malformed alert or Telegram setting):
 restarting cannot fix that, so make run stops, as it always did, with the part's own message
-in the log. `make cluster` (issue #16) would use a process supervisor of the platform instead.
+in the log. `make cluster` (scripts/cluster.py) supervises its replicas, action servers, Redis
+and nginx the same way; on real infrastructure, the platform's supervisor does (deploy/).
 """
 from __future__ import annotations
 

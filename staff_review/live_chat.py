@@ -20,7 +20,6 @@ The state itself is storage's; changing a conversation is the Rasa server's
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional
@@ -31,9 +30,7 @@ from staff_review import bot_text, db, sync, transcript
 from staff_review.conversations import channel_label
 from storage import handoffs
 
-MAX_CHAT_NAME = 40
-# Letters (any alphabet), single spaces, hyphens and apostrophes between them: "Maria", "Anne-Marie", "O'Neil".
-_CHAT_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+MAX_CHAT_NAME = handoffs.MAX_CHAT_NAME_CHARS
 QUEUE_MESSAGES = 5  # the last few messages a waiting conversation shows in the queue
 PAGE_MESSAGES = 30  # how much of the conversation before the handoff the chat page shows
 END_REASONS = {
@@ -68,7 +65,7 @@ def clean_chat_name(typed: str) -> Optional[str]:
         return None
     if len(name) > MAX_CHAT_NAME:
         raise ChatNameError(f"A chat name is at most {MAX_CHAT_NAME} characters.")
-    if not _CHAT_NAME.fullmatch(name):
+    if not handoffs.CHAT_NAME.fullmatch(name):
         raise ChatNameError("A chat name is a first name: letters, spaces, hyphens and apostrophes only.")
     return name
 

@@ -22,6 +22,7 @@ a closed laptop takes nobody's availability with it for long.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
@@ -44,6 +45,10 @@ DEFAULT_WAIT_SECONDS = 180
 # A staff member marked available counts only while a staff page has been seen this recently.
 PRESENCE_SECONDS = 90
 MAX_STAFF_MESSAGE_CHARS = 4000
+# The name visitors see ("Maria from our admissions team has joined"): letters (any alphabet),
+# single spaces, hyphens and apostrophes between them: "Maria", "Anne-Marie", "O'Neil".
+CHAT_NAME = re.compile(r"[^\W\d_]+(?:[ '’-][^\W\d_]+)*")
+MAX_CHAT_NAME_CHARS = 40
 
 handoffs = sa.Table(
     "handoffs",
@@ -177,6 +182,13 @@ def open_handoffs(url: Optional[str] = None) -> List[Handoff]:
     return [Handoff.of(row) for row in rows]
 
 
+def waiting_count(url: Optional[str] = None) -> int:
+    with engine(url).connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(handoffs).where(handoffs.c.state == WAITING)
+        ).scalar_one()
+
+
 def take(handoff_id: int, staff_user: str, staff_name: str, url: Optional[str] = None) -> bool:
     """Whether `staff_user` now has the handoff: one UPDATE, so only one of two can."""
     with engine(url).begin() as connection:
@@ -188,9 +200,11 @@ def take(handoff_id: int, staff_user: str, staff_name: str, url: Optional[str] =
     return taken == 1
 
 
-def end(handoff_id: int, reason: str, staff_user: Optional[str] = None, url: Optional[str] = None) -> bool:
-    """End an open handoff (only its own staff member's, when `staff_user` is given); whether it was open."""
-    condition = [handoffs.c.id == handoff_id, handoffs.c.state.in_(OPEN_STATES)]
+def end(handoff_id: int, reason: str, staff_user: Optional[str] = None, only_waiting: bool = False,
+        url: Optional[str] = None) -> bool:
+    """End an open handoff (only its own staff member's, when `staff_user` is given; only one nobody
+    has taken, with `only_waiting`); whether it was ended here. One conditional UPDATE."""
+    condition = [handoffs.c.id == handoff_id, handoffs.c.state.in_((WAITING,) if only_waiting else OPEN_STATES)]
     if staff_user is not None:
         condition += [handoffs.c.state == LIVE, handoffs.c.staff_user == staff_user]
     with engine(url).begin() as connection:

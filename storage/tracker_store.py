@@ -11,11 +11,11 @@ them: measured on one conversation, a reply took 64 ms over turns 1-50 and
 everyone. Nothing the assistant decides needs more than the last few turns
 (every flow is a short rule, config.yml) plus the conversation's state: its
 slots, the active form, whether a person has it (paused). So once a session
-holds more than `CHECKPOINT_AFTER` events, the store writes a *checkpoint*
+holds more than `DEFAULT_CHECKPOINT_AFTER` events, the store writes a *checkpoint*
 (`tracker_checkpoints`): that state as of an event id, computed once from the
 events before it. `retrieve` then rebuilds the tracker from the checkpoint's
 state (as SlotSet, ActiveLoop and ConversationPaused events) and the events
-after it only: between `KEEP_EVENTS` and `CHECKPOINT_AFTER` events, whatever
+after it only: between `DEFAULT_KEEP_EVENTS` and `DEFAULT_CHECKPOINT_AFTER` events, whatever
 the conversation's length. The events table itself is untouched: every event
 is still stored, for the staff app and for Rasa's full-history API
 (`retrieve_full_tracker`, unchanged). A conversation shorter than the
@@ -50,9 +50,12 @@ logger = logging.getLogger(__name__)
 
 # Events a tracker is rebuilt from, at most (TRACKER_CHECKPOINT_AFTER), and at
 # least once a checkpoint exists (TRACKER_KEEP_EVENTS): a turn is 4-10 events,
-# so the policies always see the last dozen turns or more.
-DEFAULT_CHECKPOINT_AFTER = 200
-DEFAULT_KEEP_EVENTS = 100
+# so the policies always see the last 4-10 turns, where the longest rule looks
+# back 3 (tests/e2e/test_long_conversations.py plays whole flows with 6). A
+# small window keeps turn 400 as cheap as turn 10; the checkpoint it costs is
+# one replay of KEEP_EVENTS events every few turns.
+DEFAULT_CHECKPOINT_AFTER = 80
+DEFAULT_KEEP_EVENTS = 40
 
 def _setting(name: str, default: int) -> int:
     try:

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.clinics import open_around_the_clock
 from tests.servers import ROOT, Assistant, Server, free_port, wait_for
 
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -70,13 +70,7 @@ def screenshot(page, name: str) -> None:
 @pytest.fixture(scope="session")
 def open_clinic(tmp_path_factory) -> Path:
     """The clinic file, with the admissions team in at every hour of every day."""
-    clinic = yaml.safe_load((ROOT / "knowledge" / "clinic.yml").read_text())
-    clinic["opening_hours"] = {day: "00:00-24:00" for day in
-                               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
-    clinic["closed_on"] = []
-    path = tmp_path_factory.mktemp("open-clinic") / "clinic.yml"
-    path.write_text(yaml.safe_dump(clinic))
-    return path
+    return open_around_the_clock(tmp_path_factory.mktemp("open-clinic"))
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from channels import ownership
 from storage import engine, handoffs
+from tests.clinics import open_around_the_clock
 from tests.e2e.turns import DISCLAIMER, buttons, check_turn, is_crisis_reply
 from tests.servers import Assistant
 
@@ -26,11 +27,8 @@ WAIT_SECONDS = 10  # HANDOFF_WAIT_SECONDS for this server: the shortest it takes
 def open_clinic(tmp_path_factory):
     """The assistant of a clinic whose team is in around the clock."""
     workdir = tmp_path_factory.mktemp("open-clinic")
-    clinic = workdir / "clinic.yml"
-    days = "".join(f'  {day}: "00:00-24:00"\n' for day in
-                   ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
-    clinic.write_text('name: Harbor Light Recovery\nphone: (555) 010-0199\nphone_e164: "+15550100199"\n'
-                      f"timezone: UTC\nopening_hours:\n{days}")
+    clinic = open_around_the_clock(workdir, name="Harbor Light Recovery", phone="(555) 010-0199",
+                                   phone_e164="+15550100199")
     env = {"IOP_CLINIC_FILE": str(clinic), "HANDOFF_WAIT_SECONDS": str(WAIT_SECONDS)}
     server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}", env=env).start()
     yield server
@@ -209,7 +207,8 @@ def test_only_the_owner_polls_only_staff_act_only_the_bridge_reads_telegram(open
     assert handoffs.get(handoff.id, url=open_clinic.database_url).state == "waiting"
     for body in ({"handoff": "1", "staff_user": "maria", "staff_name": "Maria"},
                  {"handoff": handoff.id, "staff_user": "", "staff_name": "Maria"},
-                 {"handoff": handoff.id, "staff_user": "maria", "staff_name": "M" * 41}):
+                 {"handoff": handoff.id, "staff_user": "maria", "staff_name": "M" * 41},
+                 {"handoff": handoff.id, "staff_user": "maria", "staff_name": "<img src=x onerror=alert(1)>"}):
         assert staff(open_clinic, "take", **body)[0] == 400
     assert staff(open_clinic, "take", handoff=10**9, staff_user="maria", staff_name="Maria")[0] == 404
     # The bridge's poll wants the bridge secret; without a cursor it starts from now.
@@ -245,3 +244,74 @@ def test_the_bridge_ends_a_telegram_handoff_on_reset(open_clinic):
     assert call(open_clinic, "POST", "/webhooks/telegram/handoff/end", {"sender": sender},
                 open_clinic.bridge_secret) == (200, {"state": "none"})
     assert handoffs.get(handoff.id, url=open_clinic.database_url).end_reason == "visitor_left"
+
+
+def test_live_chat_only_right_after_the_offer_and_never_beyond_the_queue_limit(open_clinic, staff_in, visitor):
+    # Sent without the offer on screen (typed, or replayed by a script): nothing opens.
+    assert responses(open_clinic.say(visitor, "/live_chat")) == ["utter_live_chat_unavailable", "utter_offer_callback"]
+    assert handoffs.open_handoff(visitor, url=open_clinic.database_url) is None
+    # Ten chats already waiting: the eleventh visitor is told no one is free, and offered a callback.
+    crowd = [handoffs.request(f"web-{uuid.uuid4().hex}", "rest", url=open_clinic.database_url) for _ in range(10)]
+    try:
+        open_clinic.say(visitor, "can I talk to a real person?")
+        assert responses(open_clinic.say(visitor, "/live_chat")) == ["utter_live_chat_unavailable", "utter_offer_callback"]
+    finally:
+        for waiting in crowd:
+            handoffs.end(waiting.id, "test", url=open_clinic.database_url)
+
+
+def test_restart_during_a_handoff_goes_to_the_person_and_keeps_the_pause(open_clinic, staff_in, visitor):
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
+    assert open_clinic.say(visitor, "/restart") == [], "read as words, for the person"
+    assert open_clinic.say(visitor, "what is an intensive outpatient program?") == [], "the assistant stays quiet"
+    rows = handoffs.messages(handoff_id=handoff.id, authors=["visitor"], url=open_clinic.database_url)
+    assert [row.bubble["text"] for row in rows] == ["restart", "what is an intensive outpatient program?"]
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).state == "live"
+
+
+def test_a_new_session_during_a_handoff_keeps_the_pause(open_clinic, staff_in, visitor):
+    """The visitor is quiet for longer than a session lasts (60 minutes): the person still has the chat."""
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
+    with engine(open_clinic.database_url).begin() as connection:
+        connection.execute(sa.text(
+            "UPDATE events SET timestamp = timestamp - 7200, "
+            "data = json_set(data, '$.timestamp', json_extract(data, '$.timestamp') - 7200) WHERE sender_id = :s"
+        ), {"s": visitor})
+    assert open_clinic.say(visitor, "sorry, I had to step away. are you still there?") == []
+    assert "session_started" in [kind for kind, _ in stored_events(open_clinic, visitor)], "a new session did begin"
+    assert handoffs.get(handoff.id, url=open_clinic.database_url).state == "live"
+    assert staff(open_clinic, "hand_back", handoff=handoff.id, staff_user="maria") == (200, {"ok": True})
+
+
+def test_a_resume_the_database_refused_is_repaired_and_a_crisis_is_answered_meanwhile(open_clinic, staff_in, visitor):
+    """The hand back's ConversationResumed can't be stored (Rasa's fail-safe store only logs that):
+    the staff member is told, the assistant never claims to be back, a crisis still gets its
+    reply, and the next message once the database takes writes again brings the assistant back."""
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
+    last = poll(open_clinic, visitor)["last"]
+    refuse = sa.text("CREATE TRIGGER refuse_resume BEFORE INSERT ON events WHEN NEW.type_name = 'resume' "
+                     "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with engine(open_clinic.database_url).begin() as connection:
+        connection.execute(refuse)
+    try:
+        status, reply = staff(open_clinic, "hand_back", handoff=handoff.id, staff_user="maria")
+        assert (status, reply["code"]) == (503, "unavailable")
+        assert poll(open_clinic, visitor, after=last)["messages"] == [], "no 'you're back with the assistant'"
+        crisis = open_clinic.say(visitor, "I'm going to kill myself tonight")
+        assert is_crisis_reply(crisis) and check_turn(crisis)
+    finally:
+        with engine(open_clinic.database_url).begin() as connection:
+            connection.execute(sa.text("DROP TRIGGER refuse_resume"))
+    assert "something went wrong" in check_turn(open_clinic.say(visitor, "hello?")), "repaired, with the apology"
+    assert "five days a week" in check_turn(open_clinic.say(visitor, "what is an intensive outpatient program?"))
+
+
+def test_the_timeout_never_ends_a_chat_someone_has_taken(open_clinic):
+    taken = handoffs.request(f"web-{uuid.uuid4().hex}", "rest", url=open_clinic.database_url)
+    assert handoffs.take(taken.id, "maria", "Maria", url=open_clinic.database_url)
+    assert not handoffs.end(taken.id, handoffs.NOBODY_CAME, only_waiting=True, url=open_clinic.database_url)
+    assert handoffs.get(taken.id, url=open_clinic.database_url).state == "live"
+    handoffs.end(taken.id, handoffs.HANDED_BACK, url=open_clinic.database_url)

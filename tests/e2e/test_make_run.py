@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from scripts.chat import Conversation
-from tests.e2e.turns import check_turn
+from tests.e2e.turns import check_turn, is_crisis_reply
 from tests.servers import ROOT, free_port, model_path
 from tests.telegram.conftest import check_turn as check_telegram_turn
 from tests.telegram.fake_bot_api import FakeBotAPI
@@ -111,7 +111,8 @@ async def test_a_crashed_server_is_started_again_and_the_others_keep_serving(tmp
         assert len(action_server) == 1, action_server
         os.kill(int(action_server[0]), signal.SIGKILL)
         await wait_for_line(log, "The action server stopped (exit code -9)", serve, timeout=30)
-        assert "988" in check_turn(conversation.send("I want to kill myself")), "the crisis net stays on"
+        crisis = conversation.send("I want to kill myself")
+        assert is_crisis_reply(crisis) and "988" in check_turn(crisis), "the crisis reply itself, without the action server"
         assert b"iop-chat.js" in get(f"http://127.0.0.1:{ports['SITE_PORT']}/"), "the website keeps serving"
         await wait_for_line(log, "The action server is starting again.", serve, timeout=30)
         deadline = time.monotonic() + 120

@@ -24,13 +24,12 @@ import pytest
 
 from channels import ownership
 from storage import handoffs
+from tests.clinics import open_around_the_clock
 from tests.servers import Assistant
 from tests.staff.conftest import PASSWORDS, path_of, run_cli, start_staff_app
 from tests.staff.test_callback_queue import flashes
 from tests.staff.test_live_chat import CRISIS_FLAG, entry, execute
 
-ALL_WEEK = "".join(f'  {day}: "00:00-23:59"\n' for day in
-                   ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 STAFF_TEXT = "Hi, I'm Maria from admissions. How old is your son?"
 VISITOR_TEXT = "He is 16 and drinks most weekends"
 CRISIS_TEXT = "I want to kill myself"
@@ -40,9 +39,7 @@ CRISIS_TEXT = "I want to kill myself"
 def open_clinic(tmp_path_factory):
     """The assistant with a clinic open around the clock (UTC) and a long wait before giving up."""
     workdir = tmp_path_factory.mktemp("live-e2e")
-    clinic = workdir / "clinic.yml"
-    clinic.write_text('name: Casa Palmera\nphone: (855) 508-0437\nphone_e164: "+18555080437"\ntimezone: UTC\n'
-                      f"opening_hours:\n{ALL_WEEK}")
+    clinic = open_around_the_clock(workdir)
     server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}",
                        env={"IOP_CLINIC_FILE": str(clinic), "HANDOFF_WAIT_SECONDS": "600"}).start()
     yield server

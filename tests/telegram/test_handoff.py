@@ -11,14 +11,14 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
-import yaml
 
 import knowledge
 from channels.ownership import staff_secret
 from storage import handoffs
 from telegram_bridge.app import running
 from telegram_bridge.handlers import chat_tag
-from tests.servers import ROOT, Assistant
+from tests.clinics import open_around_the_clock
+from tests.servers import Assistant
 from tests.telegram.conftest import bridge_config, check_turn, conversation_of, press, say
 
 CRISIS = "i don't want to be alive anymore"
@@ -30,12 +30,7 @@ STAFF_LABEL = "Maria (admissions team):"
 def open_clinic(tmp_path_factory):
     """The assistant of a clinic whose admissions team is in every day, all day (so: now)."""
     workdir = tmp_path_factory.mktemp("open-clinic")
-    clinic = yaml.safe_load((ROOT / "knowledge" / "clinic.yml").read_text())
-    clinic["opening_hours"] = {day: "00:00-24:00" for day in
-                               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
-    clinic["closed_on"] = []
-    clinic_file = workdir / "clinic.yml"
-    clinic_file.write_text(yaml.safe_dump(clinic))
+    clinic_file = open_around_the_clock(workdir)
     # A chat nobody takes ends after 10 s (the shortest allowed); the others are taken at once.
     env = {"IOP_CLINIC_FILE": str(clinic_file), "HANDOFF_WAIT_SECONDS": "10"}
     server = Assistant(workdir, f"sqlite:///{workdir / 'iop.db'}", env=env).start()

@@ -47,8 +47,14 @@ class ChatNameError(ValueError):
 
 # Chat names ------------------------------------------------------------------------------
 
+# Shown for a staff member whose username is no name ("staff2", "m.lopez") and who set none.
+UNNAMED = "Someone"
+
+
 def default_chat_name(username: str) -> str:
-    return username[:1].upper() + username[1:MAX_CHAT_NAME]
+    """The username, capitalised, if it reads as a name (the Rasa server takes names only)."""
+    name = username[:1].upper() + username[1:MAX_CHAT_NAME]
+    return name if handoffs.CHAT_NAME.fullmatch(name) else UNNAMED
 
 
 def chat_name(username: str) -> str:

@@ -292,9 +292,10 @@ def table(ours_run: BotRun, ref: BotRun) -> str:
 def targets(ours_run: BotRun, ref: BotRun) -> List[tuple]:
     single, ref_single = ours_run.at(1), ref.at(1)
     busy, ref_busy = ours_run.at(50), ref.at(50)
+    cost = ours_run.turn_cost_ms
     return [
-        ("single-conversation p50 latency at most 1.5x the reference's",
-         single.percentile(50) <= 1.5 * ref_single.percentile(50),
+        ("single-conversation p50 latency at most 0.8x the reference's",
+         single.percentile(50) <= 0.8 * ref_single.percentile(50),
          f"{single.percentile(50):.0f} ms vs {ref_single.percentile(50):.0f} ms ({ratio(single.percentile(50), ref_single.percentile(50))})"),
         ("throughput at 50 conversations at least 0.7x the reference's",
          busy.throughput >= 0.7 * ref_busy.throughput,
@@ -306,6 +307,9 @@ def targets(ours_run: BotRun, ref: BotRun) -> List[tuple]:
         ("cold start under 30 seconds", ours_run.cold_start_s < 30, f"{ours_run.cold_start_s:.1f} s"),
         ("Rasa server memory under 1.5 GB", ours_run.rss_mb.get("Rasa server", 0) < 1536,
          f"{ours_run.rss_mb.get('Rasa server', 0):.0f} MB"),
+        ("a turn at turn 400 of a conversation costs at most 1.3x one at turn 10",
+         cost.get(400, float("inf")) <= 1.3 * cost.get(10, 0),
+         f"{cost.get(400, float('nan')):.0f} ms vs {cost.get(10, float('nan')):.0f} ms"),
     ]
 
 

@@ -101,13 +101,18 @@ def for_client(row: Any, with_sender: bool = False) -> Dict[str, Any]:
 # Writing to the conversation ---------------------------------------------------------
 
 
-async def append(agent: Any, sender: str, events: Iterable[Event]) -> None:
-    """Append events to the conversation under its lock, as Rasa's own events endpoint does."""
+async def append(agent: Any, sender: str, events: Iterable[Event]) -> bool:
+    """Append events to the conversation under its lock, as Rasa's own events endpoint does;
+    whether they were stored (Rasa's fail-safe store only logs a refused write)."""
     async with agent.lock_store.lock(sender):
-        tracker = await agent.processor.get_tracker(sender)
-        for event in events:
-            tracker.update(event)
-        await agent.processor.save_tracker(tracker)
+        with failures_noticed() as failures:
+            tracker = await agent.processor.get_tracker(sender)
+            for event in events:
+                tracker.update(event)
+            await agent.processor.save_tracker(tracker)
+    if failures:
+        logger.error("Could not store a staff turn (conversation %s).", conversation_ref(sender))
+    return not failures
 
 
 async def resume_conversation(agent: Any, sender: str, responses: List[str]) -> Optional[List[Dict[str, Any]]]:
@@ -168,10 +173,12 @@ async def visitor_turn(channel: Any, request: Request, on_new_message: Any, send
             logger.warning("A handoff ended: the assistant had the conversation again (conversation %s).",
                            conversation_ref(sender))
         return finish_turn(said, sender)
+    if said is None:  # the turn failed (the database is away, say): the crisis reply or the apology
+        return finish_turn(await channel.reply_without_a_turn(request, sender, text), sender)
     tracker = await agent.processor.get_tracker(sender)
     latest = tracker.latest_message
-    if said is None or not tracker.is_paused() or latest is None:
-        return finish_turn([], sender)  # the apology with the phone number and the crisis lines
+    if not tracker.is_paused() or latest is None:
+        return finish_turn(await channel.reply_without_a_turn(request, sender, text), sender)
     crisis = (latest.intent or {}).get("name") == CRISIS_INTENT
     reply: List[Dict[str, Any]] = []
     if crisis:
@@ -306,7 +313,9 @@ async def send(channel: Any, request: Request) -> Dict[str, Any]:
     handoff = await the_handoff(body["handoff"])
     if handoff.state != handoffs.LIVE or handoff.staff_user != body["staff_user"]:
         raise Refused(409, "not_yours", "This chat is not yours, or it has ended.")
-    await append(request.app.ctx.agent, handoff.conversation_id, [BotUttered(text, metadata=staff_metadata(handoff))])
+    # Stored in the conversation first: a message the record would lack is not sent at all.
+    if not await append(request.app.ctx.agent, handoff.conversation_id, [BotUttered(text, metadata=staff_metadata(handoff))]):
+        raise Refused(503, "unavailable", "The message could not be stored, so it was not sent: try again.")
     message_id = await in_thread(handoffs.add_message, handoff, STAFF, {"text": text, "staff_name": handoff.staff_name})
     return {"id": message_id}
 

@@ -201,8 +201,8 @@ def send(handoff_id: int):
     if status == 409:
         return _refused(handoff, "Not sent. " + _not_yours(handoff_id), typed, 409)
     if status != 200:
-        return _refused(handoff, f"Not sent: the assistant refused the message (status {status}). "
-                                 "It is still in the box.", typed, 400 if status == 400 else 502)
+        reason = answer.get("error") or f"the assistant refused the message (status {status})"
+        return _refused(handoff, f"Not sent: {reason} It is still in the box.", typed, 400 if status == 400 else 502)
     # That a message was sent, by whom, in which conversation: never what it said.
     audit.record("handoff_send", handoff.conversation_id, f"handoff {handoff_id}; message {answer.get('id', '?')}")
     if _wants_json():
@@ -217,7 +217,7 @@ def hand_back(handoff_id: int):
         flash("Not handed back. " + _not_yours(handoff_id))
         return redirect(url_for("handoffs.chat", handoff_id=handoff_id))
     try:
-        status, _answer = assistant_client.handoff("hand_back", {"handoff": handoff_id, "staff_user": g.user.username})
+        status, answer = assistant_client.handoff("hand_back", {"handoff": handoff_id, "staff_user": g.user.username})
     except assistant_client.Unreachable:
         flash(UNREACHABLE + " The chat is still yours.")
         return redirect(url_for("handoffs.chat", handoff_id=handoff_id))
@@ -226,6 +226,10 @@ def hand_back(handoff_id: int):
         flash("Handed back to the assistant: it answers the visitor from now on.")
     elif status == 409:
         flash("Not handed back. " + _not_yours(handoff_id))
+    elif status == 503 and answer.get("code") == "unavailable":
+        # The chat has ended; the assistant takes the conversation back at the visitor's next message.
+        audit.record("handoff_hand_back", handoff.conversation_id, f"handoff {handoff_id}; resumed later")
+        flash(answer.get("error") or "The chat has ended.")
     else:
         flash(f"The assistant refused (status {status}); the chat is as it was.")
     return redirect(url_for("handoffs.chat", handoff_id=handoff_id))

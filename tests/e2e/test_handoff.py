@@ -315,3 +315,44 @@ def test_the_timeout_never_ends_a_chat_someone_has_taken(open_clinic):
     assert not handoffs.end(taken.id, handoffs.NOBODY_CAME, only_waiting=True, url=open_clinic.database_url)
     assert handoffs.get(taken.id, url=open_clinic.database_url).state == "live"
     handoffs.end(taken.id, handoffs.HANDED_BACK, url=open_clinic.database_url)
+
+
+def test_a_staff_message_the_record_would_lack_is_not_sent(open_clinic, staff_in, visitor):
+    """The staff member's turn can't be stored in the conversation: it is not delivered either,
+    and the staff app is told (so the text stays in the box to send again)."""
+    handoff = ask_for_live_chat(open_clinic, visitor)
+    assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
+    last = poll(open_clinic, visitor)["last"]
+    refuse = sa.text("CREATE TRIGGER refuse_staff_turns BEFORE INSERT ON events "
+                     "WHEN NEW.type_name = 'bot' AND NEW.data LIKE '%staff_user%' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with engine(open_clinic.database_url).begin() as connection:
+        connection.execute(refuse)
+    try:
+        status, reply = staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="Are you safe right now?")
+        assert (status, reply["code"]) == (503, "unavailable")
+    finally:
+        with engine(open_clinic.database_url).begin() as connection:
+            connection.execute(sa.text("DROP TRIGGER refuse_staff_turns"))
+    assert poll(open_clinic, visitor, after=last)["messages"] == [], "not delivered"
+    assert staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="Are you safe right now?")[0] == 200
+    assert [m["text"] for m in poll(open_clinic, visitor, after=last)["messages"]] == ["Are you safe right now?"]
+    staff(open_clinic, "hand_back", handoff=handoff.id, staff_user="maria")
+
+
+def test_several_handoffs_at_once_each_with_its_own_staff_member(open_clinic, staff_in):
+    first, second = f"web-{uuid.uuid4().hex}", f"web-{uuid.uuid4().hex}"
+    one, two = ask_for_live_chat(open_clinic, first), ask_for_live_chat(open_clinic, second)
+    assert staff(open_clinic, "take", handoff=one.id, staff_user="maria", staff_name="Maria")[0] == 200
+    assert staff(open_clinic, "take", handoff=two.id, staff_user="sam", staff_name="Sam")[0] == 200
+    assert staff(open_clinic, "send", handoff=one.id, staff_user="maria", text="Hello from Maria")[0] == 200
+    assert staff(open_clinic, "send", handoff=two.id, staff_user="sam", text="Hello from Sam")[0] == 200
+    assert staff(open_clinic, "send", handoff=two.id, staff_user="maria", text="wrong chat")[0] == 409
+    assert open_clinic.say(first, "hi Maria") == [] and open_clinic.say(second, "hi Sam") == []
+    for sender, name in ((first, "Maria"), (second, "Sam")):
+        state = poll(open_clinic, sender)
+        assert state["staff_name"] == name
+        assert [m["text"] for m in state["messages"] if m["author"] == "staff"] == [f"Hello from {name}"]
+    assert [row.bubble["text"] for row in handoffs.messages(handoff_id=one.id, authors=["visitor"],
+                                                            url=open_clinic.database_url)] == ["hi Maria"]
+    for handoff, user in ((one, "maria"), (two, "sam")):
+        assert staff(open_clinic, "hand_back", handoff=handoff.id, staff_user=user)[0] == 200

@@ -207,6 +207,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             f"  Website:            http://localhost:{site_port}\n"
             f"  Staff review:       http://127.0.0.1:{staff_port}/\n"
             f"  Database:           {cluster.database_url}\n"
+            f"  Staff accounts:     DATABASE_URL={cluster.database_url} make staff-user NAME=... ROLE=admin\n"
             "  Stop with Ctrl-C.\n",
             flush=True,
         )

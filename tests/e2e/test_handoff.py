@@ -5,6 +5,7 @@ The staff app's screens, the widget and the Telegram bridge have their own tests
 (tests/staff/, tests/browser/, tests/telegram/); here the staff app's calls are made directly,
 with the staff secret, as it makes them.
 """
+import contextlib
 import json
 import time
 import urllib.error
@@ -85,6 +86,19 @@ def ask_for_live_chat(assistant, sender):
     assert reply[0]["custom"] == {"handoff": "waiting"}
     check_turn(reply)
     return handoffs.open_handoff(sender, url=assistant.database_url)
+
+
+@contextlib.contextmanager
+def refusing(assistant, condition):
+    """The database refuses to store the events matching `condition` (SQL on NEW) meanwhile."""
+    with engine(assistant.database_url).begin() as connection:
+        connection.execute(sa.text(f"CREATE TRIGGER refuse_events BEFORE INSERT ON events WHEN {condition} "
+                                   "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    try:
+        yield
+    finally:
+        with engine(assistant.database_url).begin() as connection:
+            connection.execute(sa.text("DROP TRIGGER refuse_events"))
 
 
 def stored_events(assistant, sender):
@@ -292,19 +306,12 @@ def test_a_resume_the_database_refused_is_repaired_and_a_crisis_is_answered_mean
     handoff = ask_for_live_chat(open_clinic, visitor)
     assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
     last = poll(open_clinic, visitor)["last"]
-    refuse = sa.text("CREATE TRIGGER refuse_resume BEFORE INSERT ON events WHEN NEW.type_name = 'resume' "
-                     "BEGIN SELECT RAISE(ABORT, 'refused'); END")
-    with engine(open_clinic.database_url).begin() as connection:
-        connection.execute(refuse)
-    try:
+    with refusing(open_clinic, "NEW.type_name = 'resume'"):
         status, reply = staff(open_clinic, "hand_back", handoff=handoff.id, staff_user="maria")
         assert (status, reply["code"]) == (503, "unavailable")
         assert poll(open_clinic, visitor, after=last)["messages"] == [], "no 'you're back with the assistant'"
         crisis = open_clinic.say(visitor, "I'm going to kill myself tonight")
         assert is_crisis_reply(crisis) and check_turn(crisis)
-    finally:
-        with engine(open_clinic.database_url).begin() as connection:
-            connection.execute(sa.text("DROP TRIGGER refuse_resume"))
     assert "something went wrong" in check_turn(open_clinic.say(visitor, "hello?")), "repaired, with the apology"
     assert "five days a week" in check_turn(open_clinic.say(visitor, "what is an intensive outpatient program?"))
 
@@ -323,16 +330,9 @@ def test_a_staff_message_the_record_would_lack_is_not_sent(open_clinic, staff_in
     handoff = ask_for_live_chat(open_clinic, visitor)
     assert staff(open_clinic, "take", handoff=handoff.id, staff_user="maria", staff_name="Maria")[0] == 200
     last = poll(open_clinic, visitor)["last"]
-    refuse = sa.text("CREATE TRIGGER refuse_staff_turns BEFORE INSERT ON events "
-                     "WHEN NEW.type_name = 'bot' AND NEW.data LIKE '%staff_user%' BEGIN SELECT RAISE(ABORT, 'refused'); END")
-    with engine(open_clinic.database_url).begin() as connection:
-        connection.execute(refuse)
-    try:
+    with refusing(open_clinic, "NEW.type_name = 'bot' AND NEW.data LIKE '%staff_user%'"):
         status, reply = staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="Are you safe right now?")
         assert (status, reply["code"]) == (503, "unavailable")
-    finally:
-        with engine(open_clinic.database_url).begin() as connection:
-            connection.execute(sa.text("DROP TRIGGER refuse_staff_turns"))
     assert poll(open_clinic, visitor, after=last)["messages"] == [], "not delivered"
     assert staff(open_clinic, "send", handoff=handoff.id, staff_user="maria", text="Are you safe right now?")[0] == 200
     assert [m["text"] for m in poll(open_clinic, visitor, after=last)["messages"]] == ["Are you safe right now?"]

@@ -79,10 +79,11 @@ class Cluster:
     cors: List[str] = field(default_factory=list)
     extra_env: Dict[str, str] = field(default_factory=dict)
     say: object = print
+    durable: bool = False  # PostgreSQL with fsync (make cluster); tests and benchmarks skip it
 
     def __post_init__(self) -> None:
         self.directory = Path(self.directory)
-        self.postgres = Postgres(self.directory / "postgres", self.postgres_port)
+        self.postgres = Postgres(self.directory / "postgres", self.postgres_port, durable=self.durable)
         self.redis = Redis(self.directory / "redis", self.redis_port)
         self.members = [
             Replica(number, free_port(), free_port(), self.directory / f"endpoints-{number}.yml")
@@ -184,7 +185,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         ROOT / "var" / "cluster", args.model, replicas=int(os.environ.get("REPLICAS", "2")), port=int(rasa_port),
         postgres_port=int(os.environ.get("CLUSTER_POSTGRES_PORT", "5433")),
         redis_port=int(os.environ.get("CLUSTER_REDIS_PORT", "6380")),
-        cors=widget_origins(site_port), say=say,
+        cors=widget_origins(site_port), say=say, durable=True,
     )
 
     def shutdown(signum, frame):  # noqa: ARG001 - signal handler signature

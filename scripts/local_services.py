@@ -48,8 +48,9 @@ def wait_for_port(port: int, timeout: float, what: str) -> None:
 class Postgres:
     """A PostgreSQL cluster in `directory` (created on first start), listening on 127.0.0.1:`port`."""
 
-    def __init__(self, directory: Path, port: int, database: str = "iop") -> None:
-        self.directory, self.port, self.database = Path(directory), port, database
+    def __init__(self, directory: Path, port: int, database: str = "iop", durable: bool = False) -> None:
+        # Throwaway servers (the tests, the benchmarks) skip fsync; make cluster's keeps it.
+        self.directory, self.port, self.database, self.durable = Path(directory), port, database, durable
         self.data = self.directory / "pgdata"
         self.as_root = os.geteuid() == 0
 
@@ -76,7 +77,9 @@ class Postgres:
         if fresh:
             # Trust on loopback only: the cluster is the current user's, on this machine.
             self._run([binary("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync"])
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off"
         self._run([binary("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.directory / "postgres.log"),
                    "-w", "start"])
         if fresh:

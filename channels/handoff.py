@@ -182,7 +182,7 @@ async def visitor_turn(channel: Any, request: Request, on_new_message: Any, send
     crisis = (latest.intent or {}).get("name") == CRISIS_INTENT
     reply: List[Dict[str, Any]] = []
     if crisis:
-        reply = await crisis_reply(channel, request, sender, latest.parse_data)
+        reply = await crisis_reply(request, sender, latest.parse_data)
         logger.warning("A crisis message during a handoff got the crisis reply (conversation %s).", conversation_ref(sender))
     try:
         await in_thread(handoffs.add_message, handoff, VISITOR, {"text": text}, crisis)
@@ -192,7 +192,7 @@ async def visitor_turn(channel: Any, request: Request, on_new_message: Any, send
     return reply
 
 
-async def crisis_reply(channel: Any, request: Request, sender: str, parse_data: Dict[str, Any]) -> List[Dict[str, Any]]:
+async def crisis_reply(request: Request, sender: str, parse_data: Dict[str, Any]) -> List[Dict[str, Any]]:
     """The crisis action's reply, run in the paused conversation; the channel's own if it fails."""
     agent = request.app.ctx.agent
     collector = NamingCollector()
@@ -209,7 +209,7 @@ async def crisis_reply(channel: Any, request: Request, sender: str, parse_data: 
     return finish_turn(collector.messages, sender)
 
 
-async def visitor_poll(channel: Any, request: Request, sender: str) -> HTTPResponse:
+async def visitor_poll(request: Request, sender: str) -> HTTPResponse:
     """GET conversations/<sender>/handoff?after=<id>: the handoff's state and what is new for the visitor."""
     try:
         after = cursor(request) or 0
@@ -281,7 +281,7 @@ def staff_metadata(handoff_or_user: Any, staff_name: Optional[str] = None) -> Di
     return {"staff_user": handoff_or_user, "staff_name": staff_name}
 
 
-async def take(channel: Any, request: Request) -> Dict[str, Any]:
+async def take(request: Request) -> Dict[str, Any]:
     body = staff_request(request)
     staff_name = body.get("staff_name")
     if not isinstance(staff_name, str) or len(staff_name) > handoffs.MAX_CHAT_NAME_CHARS \
@@ -300,7 +300,7 @@ async def take(channel: Any, request: Request) -> Dict[str, Any]:
     return {"ok": True}
 
 
-async def send(channel: Any, request: Request) -> Dict[str, Any]:
+async def send(request: Request) -> Dict[str, Any]:
     body = staff_request(request)
     text = body.get("text")
     if not isinstance(text, str):
@@ -320,7 +320,7 @@ async def send(channel: Any, request: Request) -> Dict[str, Any]:
     return {"id": message_id}
 
 
-async def hand_back(channel: Any, request: Request) -> Dict[str, Any]:
+async def hand_back(request: Request) -> Dict[str, Any]:
     body = staff_request(request)
     handoff = await the_handoff(body["handoff"])
     if not await in_thread(handoffs.end, handoff.id, handoffs.HANDED_BACK, body["staff_user"]):

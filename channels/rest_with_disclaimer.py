@@ -246,7 +246,7 @@ class DisclaimedRestInput(InputChannel):
             wait = self.poll_limits.take(sender)
             if wait is not None:
                 return refusal(429, "Polling too fast.", "rate_limited", retry_after=round(wait, 1))
-            return await handoff.visitor_poll(self, request, sender)
+            return await handoff.visitor_poll(request, sender)
 
         @webhook.route("/conversations/<sender>/handoff/end", methods=["POST"])
         async def handoff_end(request: Request, sender: str) -> HTTPResponse:
@@ -271,7 +271,7 @@ class DisclaimedRestInput(InputChannel):
             return refusal(403, str(refused), refused.code)
         return None
 
-    def staff_route(self, step: Callable[..., Awaitable[Dict[str, Any]]]) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    def staff_route(self, step: Callable[[Request], Awaitable[Dict[str, Any]]]) -> Callable[[Request], Awaitable[HTTPResponse]]:
         """A handoff step the staff app calls, behind the staff secret (docs/handoff.md)."""
 
         async def route(request: Request) -> HTTPResponse:
@@ -280,7 +280,7 @@ class DisclaimedRestInput(InputChannel):
             if not is_json(request):
                 return refusal(415, "Send JSON: Content-Type: application/json.", "bad_request")
             try:
-                return response.json(await step(self, request))
+                return response.json(await step(request))
             except handoff.Refused as refused:
                 return refused.reply()
 

@@ -24,7 +24,7 @@ def measure(post, only=()) -> dict:
     for name in grading.CONVERSATION_SETS:
         if not only or name in only:
             sets[name] = grading.run_conversations(post, name)
-    for name in (*grading.CRISIS_SETS, *grading.LOOKALIKE_SETS, grading.WITHDRAWAL_SET, grading.SPANISH_SET):
+    for name in (*grading.CRISIS_SETS, *grading.LOOKALIKE_SETS, *grading.WITHDRAWAL_SETS, grading.SPANISH_SET):
         if not only or name in only:
             sets[name] = grading.run_messages(post, name)
     return sets
@@ -42,10 +42,11 @@ def print_report(sets: dict) -> None:
         if name in sets:
             turns = sets[name].turns
             print(f"{name}: look-alikes given the emergency script: {sum(t.crisis for t in turns)}/{len(turns)}")
-    if grading.WITHDRAWAL_SET in sets:
-        turns = sets[grading.WITHDRAWAL_SET].turns
-        pointed = sum(t.crisis or "utter_withdrawal_help" in t.got for t in turns)
-        print(f"withdrawal symptoms given a medical pointer: {pointed}/{len(turns)}")
+    for name in grading.WITHDRAWAL_SETS:
+        if name in sets:
+            turns = sets[name].turns
+            pointed = sum(t.crisis or "utter_withdrawal_help" in t.got for t in turns)
+            print(f"{name}: withdrawal symptoms given a medical pointer: {pointed}/{len(turns)}")
 
 
 def main() -> None:

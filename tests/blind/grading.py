@@ -20,16 +20,21 @@ import knowledge
 
 HERE = Path(__file__).resolve().parent
 # A was studied while tuning; B was never looked at line by line; C was written
-# after the second round of tuning, as the next honest measure.
-CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml")
+# after the second round of tuning, as the next honest measure; D was written on
+# 2026-11-28 before the sentence embeddings, measured before and after, never tuned on.
+CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml", "conversations_d.yml")
 CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
 WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
+WITHDRAWAL_SET_2 = "withdrawal_2.yml"
+WITHDRAWAL_SETS = (WITHDRAWAL_SET, WITHDRAWAL_SET_2)
 # Written after the crisis lexicon was tuned on the first pair: the honest measure.
 CRISIS_SET_2, LOOKALIKE_SET_2 = "crisis_redteam_2.yml", "crisis_lookalikes_2.yml"
 # Written on 2026-11-28 after the second pair had been measured (and never tuned on): the next honest measure.
 CRISIS_SET_3, LOOKALIKE_SET_3 = "crisis_redteam_3.yml", "crisis_lookalikes_3.yml"
-CRISIS_SETS = (CRISIS_SET, CRISIS_SET_2, CRISIS_SET_3)
-LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3)
+# Written with set D, before the sentence embeddings; measured before and after, never tuned on.
+CRISIS_SET_4, LOOKALIKE_SET_4 = "crisis_redteam_4.yml", "crisis_lookalikes_4.yml"
+CRISIS_SETS = (CRISIS_SET, CRISIS_SET_2, CRISIS_SET_3, CRISIS_SET_4)
+LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3, LOOKALIKE_SET_4)
 
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},

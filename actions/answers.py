@@ -152,6 +152,37 @@ class ActionExplainLevel(Action):
         return [SlotSet(LEVEL_SLOT, level.id), SlotSet(ASPECT_SLOT, aspect)]
 
 
+# Words that point back at the level talked about last: "is there yoga THERE?",
+# "would SHE get individual therapy?". The IOP answers (coping skills, therapies)
+# are written about the IOP; asked about another level in context, the
+# answer is that level's own summary, as LevelMentions does when it is named.
+REFERS_BACK = re.compile(r"\b(there|they|he|she|him|her|that (place|program|one|level)|it)\b", re.IGNORECASE)
+IOP = "intensive_outpatient"
+IOP_TOPIC_RESPONSES = {"ask_iop_therapies": "utter_iop_therapies", "ask_coping_skills": "utter_coping_skills"}
+
+
+def answer_iop_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Therapies and coping skills: the IOP's, or the level in context when the question points back at it."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    level = knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
+    points_back = REFERS_BACK.search(tracker.latest_message.get("text") or "")
+    if mentioned_levels(tracker) or level is None or level.id == IOP or not points_back:
+        dispatcher.utter_message(response=IOP_TOPIC_RESPONSES.get(intent, "utter_iop_therapies"))
+    else:
+        utter_aspect(dispatcher, level, "info")
+
+
+class ActionAnswerIopTopic(Action):
+    def name(self) -> Text:
+        return "action_answer_iop_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        answer_iop_topic(dispatcher, tracker)
+        return []
+
+
 class ActionNextLevel(Action):
     """The level above (or below) the one in context: "what's the next level up?"."""
 
@@ -229,9 +260,7 @@ class ActionCompareLevels(Action):
 # The same intent -> response pairs as data/rules/answers.yml and
 # admissions.yml (tests/unit/test_callback_validation.py checks they agree).
 RESPONSE_ANSWERS = {
-    "ask_iop_therapies": "utter_iop_therapies",
     "ask_iop_start": "utter_iop_start",
-    "ask_coping_skills": "utter_coping_skills",
     "ask_relapse_signs": "utter_relapse_signs",
     "ask_cognitive_skills": "utter_cognitive_skills",
     "ask_after_iop": "utter_after_iop",
@@ -258,6 +287,9 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> boo
         return False
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
+        return True
+    if name in IOP_TOPIC_RESPONSES:
+        answer_iop_topic(dispatcher, tracker)
         return True
     if name == "ask_human":  # as action_offer_a_person answers it, by the team's hours
         dispatcher.utter_message(**reply_for_a_person(datetime.now(timezone.utc)))

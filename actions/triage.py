@@ -28,7 +28,8 @@ UNSURE = re.compile(r"\b(not sure|unsure|don'?t know|dunno|maybe|no idea|not cer
 RELATIONS = (
     r"son|daughter|child|kids?|teen|teenager|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|friend|"
     r"mom|mother|dad|father|brother|sister|cousin|uncle|aunt|parent|grandson|granddaughter|grandchild|nephew|"
-    r"niece|roommate|loved one|spouse|stepson|stepdaughter"
+    r"niece|roommate|loved one|spouse|stepson|stepdaughter|stepmom|stepdad|grandma|grandpa|grandmother|"
+    r"grandfather|in-law|coworker|co-worker|colleague|employee|buddy|best friend|bestie|neighbou?r|client|student"
 )
 # An answer to "for you or someone you care about?".
 SOMEONE_ELSE = re.compile(rf"\b(someone|somebody|family|they|he|she|him|her|{RELATIONS})\b", re.IGNORECASE)
@@ -43,7 +44,10 @@ LOVED_ONE = re.compile(
 ABOUT_MYSELF = re.compile(
     r"\b(i need|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
-    r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit))",
+    r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit)|"
+    # "which program should I do", "what am I supposed to do", "fits my situation"
+    r"(should|could|do|can) i (do|start|go|choose|pick|get|need|try)|am i supposed|my (situation|case)|"
+    r"i('d| would) like (help|a recommendation)|i wa?n[ta]+ to (get )?(sober|clean|better|help))",
     re.IGNORECASE,
 )
 # How many of the latest user messages may tell who the help is for.

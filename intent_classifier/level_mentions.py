@@ -15,6 +15,9 @@ Runs after the FallbackClassifier (config.yml) and before the crisis net:
   have yoga?", "would she get individual therapy in residential?") is a
   question about that level: `ask_level_info`, whose summary answers it from
   the table, instead of the IOP answer.
+* "The least intensive one" and "the most intense level" name the first and
+  the last level of the table: an entity, and a question about that level
+  unless another aspect of it was asked ("how long is the most intensive one?").
 """
 from __future__ import annotations
 
@@ -43,6 +46,12 @@ IOP = "intensive_outpatient"
 IOP_TOPICS = {"ask_iop_therapies", "ask_coping_skills"}
 MAX_WORDS = 5  # the longest level name people type ("medically managed intensive inpatient services")
 WORD = re.compile(r"[a-z]+(?:[.\-][a-z]+)*")
+EXTREMES = re.compile(
+    r"\b(?:(?P<low>least|lowest|mildest|lightest|gentlest)|(?P<high>most|highest|strongest))\s+"
+    r"(?:intens\w*|level|step|serious|restrictive)\b",
+    re.IGNORECASE,
+)
+ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability", "compare_levels"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,6 +64,16 @@ def level_words() -> Tuple[str, ...]:
 def corrected(word: str) -> Optional[str]:
     """The level word a misspelt word stands for, or None."""
     return correction(word, level_words())
+
+
+def extreme_levels(text: str) -> List[Dict[str, Any]]:
+    """level_of_care entities for "the least intensive one" (the table's first) and "the most" (its last)."""
+    levels = knowledge.levels()
+    return [
+        {"entity": ENTITY, "value": (levels[0] if m.group("low") else levels[-1]).id, "start": m.start(),
+         "end": m.end(), "extractor": "LevelMentions", "confidence_entity": 1.0}
+        for m in EXTREMES.finditer(text)
+    ]
 
 
 def misspelt_levels(text: str) -> List[Dict[str, Any]]:
@@ -80,6 +99,10 @@ def misspelt_levels(text: str) -> List[Dict[str, Any]]:
     return found
 
 
+def _overlap(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
+    return a.get("start", -1) < b["end"] and b["start"] < a.get("end", -1)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class LevelMentions(GraphComponent):
     @classmethod
@@ -103,7 +126,12 @@ class LevelMentions(GraphComponent):
             for entity in misspelt_levels(text):
                 if not any(start < entity["end"] and entity["start"] < end for start, end in taken):
                     entities.append(entity)
+            # "the most intensive" is the last level, not the "intensive" of intensive outpatient.
+            extremes = extreme_levels(text)
+            entities = [e for e in entities if not any(_overlap(e, x) for x in extremes)] + extremes
             message.set(ENTITIES, entities, add_to_output=True)
+            if extremes and (message.get(INTENT) or {}).get("name") not in ASPECT_INTENTS:
+                override_intent(message, LEVEL_INFO_INTENT, (message.get(INTENT) or {}).get("confidence", 0.0))
             self._follow_up_if_unplaced(message, entities)
             self._about_the_level_named(message, entities)
         return messages

@@ -6,7 +6,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import RESPONSE_ANSWERS
+from actions.answers import IOP_TOPIC_RESPONSES, RESPONSE_ANSWERS
 from actions.callback import MAX_PHONE_ATTEMPTS, ValidateCallbackForm, clean_name
 from tests.responses import render
 
@@ -92,6 +92,8 @@ def test_digression_answers_match_the_rules():
                 pairs.setdefault(steps[0]["intent"], steps[1]["action"])
     for intent, response in RESPONSE_ANSWERS.items():
         assert pairs.get(intent) == response, intent
+    for intent in IOP_TOPIC_RESPONSES:  # the IOP's answer, or the level in context (answer_iop_topic)
+        assert pairs.get(intent) == "action_answer_iop_topic", intent
     assert pairs["ask_human"] == "action_offer_a_person"  # which mid-form answers with its reply_for_a_person
 
 

@@ -47,3 +47,29 @@ def test_an_iop_topic_about_iop_stays_as_it_is():
 def test_a_fallback_that_names_a_level_asks_about_it():
     php = [{"entity": "level_of_care", "value": "php", "start": 4, "end": 7}]
     assert parsed("and php?", "nlu_fallback", php) == "inform_level"
+
+
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("whats the most intense one", "ask_levels_overview", ("ask_level_info", "medically_managed_inpatient")),
+        ("which one is the least intensive", "compare_levels", ("compare_levels", "early_intervention")),
+        ("what's the lowest level", "nlu_fallback", ("ask_level_info", "early_intervention")),
+        ("how many days is the most intensive level", "ask_level_schedule", ("ask_level_schedule", "medically_managed_inpatient")),
+    ],
+)
+def test_the_least_and_the_most_intensive_name_the_ends_of_the_table(text, intent, expected):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from intent_classifier.level_mentions import LevelMentions
+
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []})
+    LevelMentions().process([message])
+    assert (message.get("intent")["name"], [e["value"] for e in message.get("entities")][0]) == expected
+
+
+def test_most_and_least_without_a_level_word_name_nothing():
+    from intent_classifier.level_mentions import extreme_levels
+
+    assert extreme_levels("what do most people do after iop") == []
+    assert extreme_levels("at least tell me the schedule") == []

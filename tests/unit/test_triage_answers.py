@@ -29,6 +29,11 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         ("Need help. It's for me.", "me"),
         ("which program is right for me, i relapsed", "me"),
         ("can you help me find the right program?", None),
+        ("what program should i do", "me"),
+        ("I'd like a recommendation on which level of care fits my situation.", "me"),
+        ("i wnat to get sober, wich progrm shoud i do", "me"),
+        ("my coworker needs help with drinking, which program", "someone_else"),
+        ("I don't know where to start", None),
     ],
 )
 def test_who_the_help_is_for_is_read_from_the_opening(opening, who):

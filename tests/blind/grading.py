@@ -58,7 +58,9 @@ RESPONSES: Dict[str, Set[str]] = {
     "contact": {"utter_contact"},
     "not_in_guide": {"utter_admissions_info"},
     "medical_advice": {"utter_medical_advice"},
-    "human": {"utter_human", "utter_human_team_in", "utter_human_after_hours", "utter_human_team_away"},
+    # utter_live_chat_unavailable: asked for a live chat when no one is free (docs/handoff.md).
+    "human": {"utter_human", "utter_human_team_in", "utter_human_after_hours", "utter_human_team_away",
+              "utter_live_chat_unavailable"},
     "withdrawal": {"utter_withdrawal_help"},
     "spanish": {"utter_spanish"},
     "non_english": {"utter_english_only"},

@@ -9,14 +9,14 @@ FallbackClassifier, and the lexicon decides:
 * a match told as a distant past or a death ("my sister died of an
   overdose", "I used to cut") is no present danger: the message keeps its
   ordinary intent and is recorded under `crisis_mentioned` for staff;
-* a `crisis` the classifier is sure of (confidence `classifier_threshold`
-  or more, on a message of `classifier_min_words` words or more) is a crisis
-  too, recorded with `"source": "classifier"`: people say danger sideways,
-  in words no phrase list anticipates ("gave my guitar to my nephew, I won't
-  need it where I'm going"). On a red team written after the lexicon was
-  tuned, the lexicon alone caught 39 of 133 messages and lexicon plus
-  classifier at 0.8 caught 97, for one more look-alike of 123 (the
-  classifier learns from data/nlu/crisis.yml and crisis_lookalikes.yml).
+* a `crisis` that is the classifier's first guess (confidence
+  `classifier_threshold` or more, on a message of `classifier_min_words`
+  words or more) is a crisis too, recorded with `"source": "classifier"`:
+  people say danger sideways, in words no phrase list anticipates ("gave my
+  guitar to my nephew, I won't need it where I'm going"). The threshold is
+  chosen on the blind red teams (README, "Crisis first"): a missed crisis
+  costs more than a misplaced crisis reply (the classifier learns from
+  data/nlu/crisis.yml and crisis_lookalikes.yml).
   Short answers ("tonight", "idk honestly") are left to the lexicon: in a
   form they are answers, not confessions;
 * a `crisis` the classifier is less sure of becomes `nlu_fallback` (the
@@ -73,7 +73,7 @@ class CrisisSafetyNet(GraphComponent):
         # Used only when no SpacyNLP runs earlier in the pipeline.
         return {
             "spacy_model": "var/spacy/en_iop",
-            "classifier_threshold": 0.8,
+            "classifier_threshold": 0.5,
             "classifier_min_words": 4,
             "safe_runner_ups": ["report_withdrawal"],
         }

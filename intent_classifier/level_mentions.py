@@ -16,8 +16,9 @@ Runs after the FallbackClassifier (config.yml) and before the crisis net:
   question about that level: `ask_level_info`, whose summary answers it from
   the table, instead of the IOP answer.
 * "The least intensive one" and "the most intense level" name the first and
-  the last level of the table: an entity, and a question about that level
-  unless another aspect of it was asked ("how long is the most intensive one?").
+  the last level of the table, "the 5th one" the fifth of the overview's
+  list: an entity, and a question about that level unless another aspect of
+  it was asked ("how long is the most intensive one?").
 """
 from __future__ import annotations
 
@@ -51,7 +52,14 @@ EXTREMES = re.compile(
     r"(?:intens\w*|level|step|serious|restrictive)\b",
     re.IGNORECASE,
 )
-ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability", "compare_levels"}
+# "the 5th one", "the second level": a place in the overview's numbered list.
+ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth"]
+ORDINALS = re.compile(
+    r"\b(?:the\s+)?(?:(?P<word>first|second|third|fourth|fifth|sixth)|(?P<digit>[1-6])(?:st|nd|rd|th)|(?:number|#)\s*(?P<number>[1-6]))"
+    r"\s+(?:one|level|option)\b",
+    re.IGNORECASE,
+)
+ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,14 +74,21 @@ def corrected(word: str) -> Optional[str]:
     return correction(word, level_words())
 
 
+def _entity(level_id: str, match: "re.Match") -> Dict[str, Any]:
+    return {"entity": ENTITY, "value": level_id, "start": match.start(), "end": match.end(),
+            "extractor": "LevelMentions", "confidence_entity": 1.0}
+
+
 def extreme_levels(text: str) -> List[Dict[str, Any]]:
-    """level_of_care entities for "the least intensive one" (the table's first) and "the most" (its last)."""
+    """Levels named by their place: "the least intensive one" (the table's first), "the most" (its
+    last), "the 5th one" (as numbered in the overview)."""
     levels = knowledge.levels()
-    return [
-        {"entity": ENTITY, "value": (levels[0] if m.group("low") else levels[-1]).id, "start": m.start(),
-         "end": m.end(), "extractor": "LevelMentions", "confidence_entity": 1.0}
-        for m in EXTREMES.finditer(text)
-    ]
+    found = [_entity((levels[0] if m.group("low") else levels[-1]).id, m) for m in EXTREMES.finditer(text)]
+    for m in ORDINALS.finditer(text):
+        rank = ORDINAL_WORDS.index(m.group("word").lower()) + 1 if m.group("word") else int(m.group("digit") or m.group("number"))
+        if rank <= len(levels):
+            found.append(_entity(levels[rank - 1].id, m))
+    return found
 
 
 def misspelt_levels(text: str) -> List[Dict[str, Any]]:
@@ -130,7 +145,9 @@ class LevelMentions(GraphComponent):
             extremes = extreme_levels(text)
             entities = [e for e in entities if not any(_overlap(e, x) for x in extremes)] + extremes
             message.set(ENTITIES, entities, add_to_output=True)
-            if extremes and (message.get(INTENT) or {}).get("name") not in ASPECT_INTENTS:
+            named = {e.get("value") for e in entities if e.get("entity") == ENTITY}
+            intent_name = (message.get(INTENT) or {}).get("name")
+            if extremes and intent_name not in ASPECT_INTENTS and not (intent_name == "compare_levels" and len(named) >= 2):
                 override_intent(message, LEVEL_INFO_INTENT, (message.get(INTENT) or {}).get("confidence", 0.0))
             self._follow_up_if_unplaced(message, entities)
             self._about_the_level_named(message, entities)

@@ -53,7 +53,9 @@ def test_a_fallback_that_names_a_level_asks_about_it():
     "text, intent, expected",
     [
         ("whats the most intense one", "ask_levels_overview", ("ask_level_info", "medically_managed_inpatient")),
-        ("which one is the least intensive", "compare_levels", ("compare_levels", "early_intervention")),
+        ("which one is the least intensive", "compare_levels", ("ask_level_info", "early_intervention")),
+        ("the 5th one, do you live there", "ask_level_living", ("ask_level_living", "residential")),
+        ("tell me about the second one", "nlu_fallback", ("ask_level_info", "outpatient")),
         ("what's the lowest level", "nlu_fallback", ("ask_level_info", "early_intervention")),
         ("how many days is the most intensive level", "ask_level_schedule", ("ask_level_schedule", "medically_managed_inpatient")),
     ],
@@ -73,3 +75,4 @@ def test_most_and_least_without_a_level_word_name_nothing():
 
     assert extreme_levels("what do most people do after iop") == []
     assert extreme_levels("at least tell me the schedule") == []
+    assert extreme_levels("my first time in treatment, is the 7th level real?") == []

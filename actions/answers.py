@@ -161,15 +161,28 @@ IOP = "intensive_outpatient"
 IOP_TOPIC_RESPONSES = {"ask_iop_therapies": "utter_iop_therapies", "ask_coping_skills": "utter_coping_skills"}
 
 
-def answer_iop_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+def level_before_this_message(tracker: Tracker) -> Optional[Level]:
+    """The level in context before the latest message: the IOP topics' own slot mapping
+    (domain.yml) has already set it to the IOP by the time an action runs."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_message = True
+        elif seen_message and event.get("event") == "slot" and event.get("name") == LEVEL_SLOT:
+            return knowledge.resolve_level(event.get("value"))
+    return None
+
+
+def answer_iop_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Therapies and coping skills: the IOP's, or the level in context when the question points back at it."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    level = knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
+    level = level_before_this_message(tracker)
     points_back = REFERS_BACK.search(tracker.latest_message.get("text") or "")
     if mentioned_levels(tracker) or level is None or level.id == IOP or not points_back:
         dispatcher.utter_message(response=IOP_TOPIC_RESPONSES.get(intent, "utter_iop_therapies"))
-    else:
-        utter_aspect(dispatcher, level, "info")
+        return []
+    utter_aspect(dispatcher, level, "info")
+    return [SlotSet(LEVEL_SLOT, level.id), SlotSet(ASPECT_SLOT, "info")]
 
 
 class ActionAnswerIopTopic(Action):
@@ -179,8 +192,7 @@ class ActionAnswerIopTopic(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        answer_iop_topic(dispatcher, tracker)
-        return []
+        return answer_iop_topic(dispatcher, tracker)
 
 
 class ActionNextLevel(Action):
@@ -288,7 +300,7 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> boo
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
         return True
-    if name in IOP_TOPIC_RESPONSES:
+    if name in IOP_TOPIC_RESPONSES:  # the slot it may set back is left to the form's next question
         answer_iop_topic(dispatcher, tracker)
         return True
     if name == "ask_human":  # as action_offer_a_person answers it, by the team's hours

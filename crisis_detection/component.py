@@ -14,9 +14,10 @@ FallbackClassifier, and the lexicon decides:
   words or more) is a crisis too, recorded with `"source": "classifier"`:
   people say danger sideways, in words no phrase list anticipates ("gave my
   guitar to my nephew, I won't need it where I'm going"). The threshold is
-  chosen on the blind red teams (README, "Crisis first"): a missed crisis
-  costs more than a misplaced crisis reply (the classifier learns from
-  data/nlu/crisis.yml and crisis_lookalikes.yml).
+  weighed on the blind red teams (README, "Crisis first": 0.5 caught more,
+  but gave the crisis reply to figures of speech such as "I'm killing it in
+  IOP"); the classifier learns from data/nlu/crisis.yml and
+  crisis_lookalikes.yml.
   Short answers ("tonight", "idk honestly") are left to the lexicon: in a
   form they are answers, not confessions;
 * a `crisis` the classifier is less sure of becomes `nlu_fallback` (the
@@ -73,7 +74,7 @@ class CrisisSafetyNet(GraphComponent):
         # Used only when no SpacyNLP runs earlier in the pipeline.
         return {
             "spacy_model": "var/spacy/en_iop",
-            "classifier_threshold": 0.5,
+            "classifier_threshold": 0.8,
             "classifier_min_words": 4,
             "safe_runner_ups": ["report_withdrawal"],
         }

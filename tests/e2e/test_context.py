@@ -34,3 +34,15 @@ def test_two_step_fallback(assistant, sender):
     assert "/request_callback" in [b["payload"] for b in buttons(second)]
     # "yes" accepts the callback offer: the callback form starts.
     assert "What name" in check_turn(assistant.say(sender, "yes"))
+
+
+def test_an_iop_topic_asked_back_about_another_level_answers_for_that_level(assistant, sender):
+    check_turn(assistant.say(sender, "what is residential treatment?"))
+    assert "Residential" in check_turn(assistant.say(sender, "is there yoga there?"))
+    # and the context stays on residential
+    assert "live at the treatment centre" in check_turn(assistant.say(sender, "would she sleep there?"))
+
+
+def test_an_iop_topic_without_a_pointer_back_is_about_the_iop(assistant, sender):
+    check_turn(assistant.say(sender, "what is residential treatment?"))
+    assert "Residential" not in check_turn(assistant.say(sender, "what coping skills are taught in an intensive outpatient program?"))

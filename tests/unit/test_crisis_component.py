@@ -33,10 +33,17 @@ def test_a_crisis_the_classifier_is_sure_of_gets_the_crisis_reply(net, nlp):
     assert message.get("crisis_safety_net") == {"source": "classifier", "confidence": 0.93, "language": "en"}
 
 
+def test_a_crisis_that_is_the_classifiers_first_guess_at_the_threshold_gets_the_crisis_reply(net, nlp):
+    threshold = SETTINGS["classifier_threshold"]
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", threshold)
+    assert message.get("intent")["name"] == "crisis"
+
+
 def test_a_crisis_the_classifier_is_unsure_of_asks_to_say_more(net, nlp):
-    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", 0.6)
+    unsure = SETTINGS["classifier_threshold"] - 0.1
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", unsure)
     assert message.get("intent")["name"] == "nlu_fallback"
-    assert message.get("crisis_suspected") == {"confidence": 0.6}
+    assert message.get("crisis_suspected") == {"confidence": unsure}
 
 
 def test_a_short_answer_is_never_a_crisis_on_the_classifier_alone(net, nlp):
@@ -66,9 +73,9 @@ def test_spanish_is_recognised_for_the_reply_language(text, spanish):
 
 
 def test_an_unsure_crisis_that_reads_as_withdrawal_gets_the_medical_pointer(net, nlp):
-    message = verdict(net, nlp, "so shaky and sweaty since i stopped drinking", "crisis", 0.5, "report_withdrawal")
-    assert message.get("intent") == {"name": "report_withdrawal", "confidence": 0.5}
-    assert message.get("crisis_suspected") == {"confidence": 0.5}
+    message = verdict(net, nlp, "so shaky and sweaty since i stopped drinking", "crisis", 0.4, "report_withdrawal")
+    assert message.get("intent") == {"name": "report_withdrawal", "confidence": 0.6}
+    assert message.get("crisis_suspected") == {"confidence": 0.4}
 
 
 def undecided(net, nlp, text, *guesses):

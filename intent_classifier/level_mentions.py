@@ -60,6 +60,7 @@ ORDINALS = re.compile(
     re.IGNORECASE,
 )
 ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability"}
+CRISIS_INTENT = "crisis"
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,7 +80,7 @@ def _entity(level_id: str, match: "re.Match") -> Dict[str, Any]:
             "extractor": "LevelMentions", "confidence_entity": 1.0}
 
 
-def extreme_levels(text: str) -> List[Dict[str, Any]]:
+def levels_named_by_place(text: str) -> List[Dict[str, Any]]:
     """Levels named by their place: "the least intensive one" (the table's first), "the most" (its
     last), "the 5th one" (as numbered in the overview)."""
     levels = knowledge.levels()
@@ -142,16 +143,26 @@ class LevelMentions(GraphComponent):
                 if not any(start < entity["end"] and entity["start"] < end for start, end in taken):
                     entities.append(entity)
             # "the most intensive" is the last level, not the "intensive" of intensive outpatient.
-            extremes = extreme_levels(text)
-            entities = [e for e in entities if not any(_overlap(e, x) for x in extremes)] + extremes
+            by_place = levels_named_by_place(text)
+            entities = [e for e in entities if not any(_overlap(e, x) for x in by_place)] + by_place
             message.set(ENTITIES, entities, add_to_output=True)
-            named = {e.get("value") for e in entities if e.get("entity") == ENTITY}
-            intent_name = (message.get(INTENT) or {}).get("name")
-            if extremes and intent_name not in ASPECT_INTENTS and not (intent_name == "compare_levels" and len(named) >= 2):
-                override_intent(message, LEVEL_INFO_INTENT, (message.get(INTENT) or {}).get("confidence", 0.0))
+            if by_place:
+                self._about_the_level_by_place(message, entities)
             self._follow_up_if_unplaced(message, entities)
             self._about_the_level_named(message, entities)
         return messages
+
+    @staticmethod
+    def _about_the_level_by_place(message: Message, entities: List[Dict[str, Any]]) -> None:
+        """"Which one is the least intensive?" asks about that level, unless another aspect of it
+        was asked, two levels are compared, or the classifier said crisis (the crisis net decides)."""
+        intent = message.get(INTENT) or {}
+        named = {e.get("value") for e in entities if e.get("entity") == ENTITY}
+        if intent.get("name") in ASPECT_INTENTS | {CRISIS_INTENT}:
+            return
+        if intent.get("name") == "compare_levels" and len(named) >= 2:
+            return
+        override_intent(message, LEVEL_INFO_INTENT, intent.get("confidence", 0.0))
 
     @staticmethod
     def _about_the_level_named(message: Message, entities: List[Dict[str, Any]]) -> None:

@@ -70,9 +70,19 @@ def test_the_least_and_the_most_intensive_name_the_ends_of_the_table(text, inten
     assert (message.get("intent")["name"], [e["value"] for e in message.get("entities")][0]) == expected
 
 
-def test_most_and_least_without_a_level_word_name_nothing():
-    from intent_classifier.level_mentions import extreme_levels
+def test_a_crisis_naming_a_level_by_place_stays_a_crisis():
+    from rasa.shared.nlu.training_data.message import Message
 
-    assert extreme_levels("what do most people do after iop") == []
-    assert extreme_levels("at least tell me the schedule") == []
-    assert extreme_levels("my first time in treatment, is the 7th level real?") == []
+    from intent_classifier.level_mentions import LevelMentions
+
+    message = Message(data={"text": "this is the most serious i have ever been about it", "intent": {"name": "crisis", "confidence": 0.9}, "entities": []})
+    LevelMentions().process([message])
+    assert message.get("intent")["name"] == "crisis"
+
+
+def test_most_and_least_without_a_level_word_name_nothing():
+    from intent_classifier.level_mentions import levels_named_by_place
+
+    assert levels_named_by_place("what do most people do after iop") == []
+    assert levels_named_by_place("at least tell me the schedule") == []
+    assert levels_named_by_place("my first time in treatment, is the 7th level real?") == []

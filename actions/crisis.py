@@ -1,4 +1,5 @@
 """The crisis reply: resources first, the conversation flagged, any form stopped.
+And the check-in, for a crisis the classifier suspects but isn't sure of.
 
 The wording is `utter_crisis` (or `utter_crisis_es` when the crisis net read
 the message as Spanish) in domain.yml; the lines it lists come from
@@ -15,13 +16,30 @@ from rasa_sdk.executor import CollectingDispatcher
 import knowledge
 
 FLAG_SLOT = "crisis_flagged"
-# Where crisis_detection puts what it found in the parse data (its OUTPUT_KEY).
+# Where crisis_detection puts what it found in the parse data (its OUTPUT_KEY
+# and SUSPECTED_KEY).
 SAFETY_NET_KEY = "crisis_safety_net"
+SUSPECTED_KEY = "crisis_suspected"
 
 
 def message_language(tracker: Tracker) -> str:
-    found = tracker.latest_message.get(SAFETY_NET_KEY) or {}
-    return "es" if found.get("language") == "es" else "en"
+    """The language of the crisis: the latest message's, or, for a tap on the check-in's
+    "yes" button, that of the message the check-in asked about."""
+    for parse in _latest_parses(tracker, 2):
+        found = parse.get(SAFETY_NET_KEY) or parse.get(SUSPECTED_KEY)
+        if found:
+            return "es" if found.get("language") == "es" else "en"
+    return "en"
+
+
+def _latest_parses(tracker: Tracker, count: int) -> List[Dict[Text, Any]]:
+    parses = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            parses.append(event.get("parse_data") or {})
+            if len(parses) == count:
+                break
+    return parses
 
 
 class ActionCrisisResponse(Action):
@@ -42,3 +60,38 @@ class ActionCrisisResponse(Action):
             # A form in progress (triage, callback) is not the priority now.
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return events
+
+
+class ActionCrisisCheckIn(Action):
+    """Ask directly whether the person is thinking of suicide or self-harm, with the lines.
+
+    Only outside a form: in the middle of one, the classifier's unsure crisis
+    is nearly always an answer ("he lives with me and it is safe"), and the form
+    takes it as one; the lexicon and a sure classifier still interrupt any form."""
+
+    def name(self) -> Text:
+        return "action_crisis_check_in"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        language = message_language(tracker)
+        dispatcher.utter_message(
+            response="utter_crisis_check_in_es" if language == "es" else "utter_crisis_check_in",
+            crisis_lines=knowledge.crisis_lines(language),
+        )
+        return []
+
+
+class ActionSafeAfterCheckIn(Action):
+    """"No, I'm safe": thanks, in the language the check-in was asked in."""
+
+    def name(self) -> Text:
+        return "action_safe_after_check_in"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        spanish = message_language(tracker) == "es"
+        dispatcher.utter_message(response="utter_safe_to_carry_on_es" if spanish else "utter_safe_to_carry_on")
+        return []

@@ -18,6 +18,8 @@ from pathlib import Path
 from tests.blind import grading
 from tests.servers import Assistant
 
+CHECK_IN = "utter_crisis_check_in"
+
 
 def measure(post, only=()) -> dict:
     sets = {}
@@ -37,7 +39,8 @@ def print_report(sets: dict) -> None:
     for name in grading.CRISIS_SETS:
         if name in sets:
             turns = sets[name].turns
-            print(f"{name}: crisis recall (any crisis reply): {sum(t.crisis for t in turns)}/{len(turns)}")
+            print(f"{name}: crisis recall (any crisis reply): {sum(t.crisis for t in turns)}/{len(turns)}; "
+                  f"asked the check-in question instead: {sum(any(g.startswith(CHECK_IN) for g in t.got) for t in turns)}")
     for name in grading.LOOKALIKE_SETS:
         if name in sets:
             turns = sets[name].turns

@@ -20,10 +20,16 @@ FallbackClassifier, and the lexicon decides:
   crisis_lookalikes.yml.
   Short answers ("tonight", "idk honestly") are left to the lexicon: in a
   form they are answers, not confessions;
-* a `crisis` the classifier is less sure of becomes `nlu_fallback` (the
-  person is asked to say more), or the runner-up intent when that is a safety
-  answer of its own (`safe_runner_ups`: withdrawal symptoms get the pointer to
-  medical help, 911 included), and is recorded under `crisis_suspected`, so
+* a `crisis` the classifier is less sure of, but at `check_in_threshold` or
+  more, becomes `crisis_check_in`: outside a form, the assistant asks directly
+  whether the person is thinking of ending their life or harming themselves,
+  with the crisis lines, instead of "could you say it another way?"
+  (safe-messaging guidance: asking does not plant the idea, and someone who
+  said it sideways is met, not misunderstood). Below that, or on a short
+  answer ("tonight"), it becomes `nlu_fallback`, whose reply names the lines
+  too. The runner-up intent wins instead when that is a safety answer of its
+  own (`safe_runner_ups`: withdrawal symptoms get the pointer to medical help,
+  911 included). Every such message is recorded under `crisis_suspected`, so
   staff can review it.
 """
 from __future__ import annotations
@@ -49,6 +55,7 @@ from intent_classifier.verdict import override_intent
 logger = logging.getLogger(__name__)
 
 CRISIS_INTENT = "crisis"
+CHECK_IN_INTENT = "crisis_check_in"
 OUTPUT_KEY = "crisis_safety_net"
 SUSPECTED_KEY = "crisis_suspected"
 MENTIONED_KEY = "crisis_mentioned"
@@ -75,6 +82,7 @@ class CrisisSafetyNet(GraphComponent):
         return {
             "spacy_model": "var/spacy/en_iop",
             "classifier_threshold": 0.8,
+            "check_in_threshold": 0.5,
             "classifier_min_words": 4,
             "safe_runner_ups": ["report_withdrawal"],
         }
@@ -103,7 +111,7 @@ class CrisisSafetyNet(GraphComponent):
             if not text.strip():
                 continue
             matches = self._matcher.find(self._doc(message, text))
-            present = [m for m in matches if not m.past]
+            present = [m for m in matches if not m.no_present_danger]
             if matches and not present:
                 # A story about the past or a death: the ordinary answer, kept for staff to see.
                 message.set(MENTIONED_KEY, {"categories": sorted({m.category for m in matches})}, add_to_output=True)
@@ -122,7 +130,7 @@ class CrisisSafetyNet(GraphComponent):
                 language = "es" if looks_spanish(text) else "en"
                 self._mark_crisis(message, {"source": "classifier", "confidence": confidence, "language": language})
             else:
-                self._demote_classifier_crisis(message)
+                self._demote_classifier_crisis(message, check_in=not matches and self._worth_a_check_in(message, text))
                 self._safety_answer_wins_a_tie(message)
         return messages
 
@@ -141,6 +149,13 @@ class CrisisSafetyNet(GraphComponent):
             and len(text.split()) >= self._config["classifier_min_words"]
         )
 
+    def _worth_a_check_in(self, message: Message, text: str) -> bool:
+        confidence = (message.get(INTENT) or {}).get("confidence") or 0.0
+        return (
+            confidence >= self._config["check_in_threshold"]
+            and len(text.split()) >= self._config["classifier_min_words"]
+        )
+
     def _safety_answer_wins_a_tie(self, message: Message) -> None:
         """A message the classifier couldn't decide on, with a safety answer among its two
         best guesses ("shaky since I quit drinking": withdrawal or crisis?), gets that answer:
@@ -156,9 +171,10 @@ class CrisisSafetyNet(GraphComponent):
         if crisis:
             message.set(SUSPECTED_KEY, {"confidence": crisis.get("confidence")}, add_to_output=True)
 
-    def _demote_classifier_crisis(self, message: Message) -> None:
-        """A crisis the classifier is unsure of asks the person to say more, unless the
-        runner-up is itself a safety answer (the withdrawal pointer, which names 911)."""
+    def _demote_classifier_crisis(self, message: Message, check_in: bool) -> None:
+        """A crisis the classifier is unsure of gets the check-in question, unless the
+        runner-up is itself a safety answer (the withdrawal pointer, which names 911).
+        A short message, or a story the lexicon placed in the past, is asked to say more."""
         intent = message.get(INTENT) or {}
         if intent.get("name") != CRISIS_INTENT:
             return
@@ -166,9 +182,14 @@ class CrisisSafetyNet(GraphComponent):
         runner_up = next((r for r in ranking if r.get("name") != CRISIS_INTENT), {})
         if runner_up.get("name") in self._config["safe_runner_ups"]:
             override_intent(message, runner_up["name"], runner_up.get("confidence", 0.0))
+        elif check_in:
+            override_intent(message, CHECK_IN_INTENT, intent.get("confidence", 0.0))
         else:
             override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, intent.get("confidence", 0.0))
-        message.set(SUSPECTED_KEY, {"confidence": intent.get("confidence")}, add_to_output=True)
+        suspected = {"confidence": intent.get("confidence")}
+        if check_in and looks_spanish(message.get(TEXT) or ""):
+            suspected["language"] = "es"  # the check-in is asked in Spanish
+        message.set(SUSPECTED_KEY, suspected, add_to_output=True)
         logger.info("Classifier suggested a crisis the lexicon did not confirm; marked for review.")
 
     def _doc(self, message: Message, text: str) -> "spacy.tokens.Doc":

@@ -34,7 +34,10 @@ class CrisisMatch:
     phrase: str  # the lexicon line that matched (for staff and tests, never shown to the person)
     text: str  # the words of the message that matched
     language: str = "en"  # "es" for the Spanish phrases
-    past: bool = False  # told as a distant past or a death ("my sister died of an overdose"): no present danger
+    # Told as a story, not as a present danger: a distant past or a death ("my sister died of
+    # an overdose"), a question in general ("what should I do if someone overdoses?"), a piece
+    # of writing ("a character who overdoses"), or a figure of speech ("overdosed on netflix").
+    no_present_danger: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,10 @@ def without_accents(word: str) -> str:
 # the same way now", "I used to think about suicide, tonight too").
 CLAUSE_BREAK = re.compile(r"^([.!?;:,]+|and|but|so|because|though|although|y|pero|porque)$")
 PAST_MARKERS = re.compile(
-    r"\b(years?|months?|decades?) ago\b|\blong (time )?ago\b|\blast (year|summer|spring|fall|winter|christmas)\b|"
+    r"\b(years?|yrs?|months?|decades?) ago\b|\b(a few|several|some|\d+|two|three|four|five) (years|yrs) (after|later)\b|"
+    r"\bbefore (we met|(i|he|she|they|we) (finally )?(went|got|came|started|entered))\b|"
+    r"\bafter (the|her|his|my|their|an?) (overdose|od|attempt)\b|"
+    r"\b\blong (time )?ago\b|\blast (year|summer|spring|fall|winter|christmas)\b|"
     r"\bin the past\b|\bpast (self|overdose|suicid|attempt)|\bwhen i was younger\b|\bin (19|20)\d\d\b|\bback in\b|\bback when\b|"
     r"\bused to\b|\bwhen (i|he|she|they|we) (was|were)\b|\bas a (teen|teenager|kid|child)\b|"
     r"\bin (high school|middle school|college|my teens|my (twenties|thirties|forties|fifties|[2-6]0s))\b|"
@@ -77,9 +83,45 @@ PRESENT_MARKERS = re.compile(
     r"\b(now|right now|tonight|today|again|anymore|currently|these days|lately|still|want|wanna|gonna|"
     r"going to|plan|planning|thinking|ahora|hoy|otra vez)\b"
 )
+# A question about anyone, or about the programme, not about the writer now
+# ("what should I do if someone overdoses?", "does your IOP screen for
+# suicidal thoughts?"), and figures of speech ("overdosed on netflix").
+GENERAL_MARKERS = re.compile(
+    r"\b(if|when|in case) (someone|somebody|a person|a friend|a patient|people|patients|a loved one)\b|"
+    r"\b(do|does|can|will) (you|your \w+|they) (\w+ )?(treat|take|help|accept|admit|work with) (people|patients|anyone)\b|"
+    r"\bpeople go\b|\b(my|our) (clients|patients|students|residents)\b|"
+    r"\bsigns of (an? )?(\w+ )?(overdose|od)\b|\b(suicide|overdose) (risk|rates?|deaths|epidemic|prevention)\b|"
+    r"\brisk of (suicide|overdose)\b|\boverdose-proof\b|"
+    r"\b(screen|screens|screening|ask|asks|assess|assessment) (\w+ )?(for|about) (\w+ )?(\w+ )?(suicid|self.harm|overdos)"
+)
+# A general question still counts when it speaks of this moment ("what do I do
+# if someone ODs right now").
+RIGHT_NOW = re.compile(r"\b(now|right now|tonight|today|currently|at the moment|ahora|hoy|esta noche)\b")
+FIGURES_OF_SPEECH = re.compile(
+    r"\b(overdos\w*|od'?d) (on|of) (\w+ )?(netflix|tv|pizza|carbs|sugar|coffee|caffeine|chocolate|candy|cake|cookies|"
+    r"junk food|sunshine|love|memes|tiktok|youtube|cat videos|true crime)\b|\bsuicide-inducing\b|"
+    # What drinking or using did, said as people in recovery say it.
+    r"\bslow suicide\b|\bkilling (myself|himself|herself|themselves) slowly\b|\bslowly killing\b"
+)
+# A piece of writing or acting, anywhere in the message, makes every clause
+# that says nothing of now a story ("writing a novel where the main character
+# attempts suicide"). "I'm a student" alone does not.
+FICTION_OR_STUDY = re.compile(
+    r"\b(writing|write|wrote|working on) (a|an|my|our) (\w+ )?(paper|novel|book|short story|story|script|screenplay|"
+    r"report|essay|literature review|thesis|dissertation|article|play)\b|\bscreenwriter\b|"
+    r"\bin (my|our|the) (script|novel|book|story|play|film|movie|show)\b|\bplay(ing)? a character\b|"
+    r"\b(main )?character (who|that)\b"
+)
+# "I don't feel that way anymore", "those thoughts are gone": the feeling is
+# named only to say it has passed.
+FEELING_HAS_PASSED = re.compile(
+    r"\b(don'?t|do not|dont|no longer|never|doesn'?t|does not|not) (\w+ )?(feel|feeling|have|having) "
+    r"(the same way|that way|like that|those thoughts)\b|\bthose thoughts (are|have) (gone|passed)\b"
+)
+USED_TO_WANT = re.compile(r"\bused to (want|wanna|think|plan)\b")
 FEELING_IS_BACK = re.compile(
     r"\b(feel the same way|feeling the same way|feel that way|feel like that|those thoughts|thinking about it|thinking about doing|"
-    r"thinking of doing|happening again|doing it again|tonight|right now|lately|these days|lo mismo|otra vez|"
+    r"thinking of doing|happening again|doing it again|tonight|right now|lately|these days|siento lo mismo|otra vez|"
     r"esta noche)\b"
 )
 
@@ -97,17 +139,28 @@ def clauses(doc: Doc) -> List[Tuple[int, int]]:
     return spans
 
 
+def _plain(text: str) -> str:
+    return without_accents(text.lower().replace("’", "'"))
+
+
 def story_clauses(doc: Doc) -> List[Tuple[int, int]]:
-    """The clauses that tell of a distant past or a death and say nothing of now.
+    """The clauses that tell a story (a distant past, a death, a question in general, a
+    piece of writing, a figure of speech) and say nothing of now.
 
     None at all when any part of the message says the feeling is back.
     """
-    if FEELING_IS_BACK.search(without_accents(doc.text.lower().replace("’", "'"))):
+    text = _plain(doc.text)
+    if FEELING_IS_BACK.search(FEELING_HAS_PASSED.sub(" ", text)):
         return []
+    fiction = bool(FICTION_OR_STUDY.search(text))
     found = []
     for start, end in clauses(doc):
-        clause = without_accents(doc[start:end].text.lower().replace("’", "'"))
-        if PAST_MARKERS.search(clause) and not PRESENT_MARKERS.search(clause):
+        clause = _plain(doc[start:end].text)
+        # "I used to want to die": that "want" is past too.
+        of_now = PRESENT_MARKERS.search(USED_TO_WANT.sub("used to", clause))
+        told = (fiction or PAST_MARKERS.search(clause)) and not of_now
+        asked_in_general = GENERAL_MARKERS.search(clause) and not RIGHT_NOW.search(clause)
+        if told or asked_in_general or FIGURES_OF_SPEECH.search(clause):
             found.append((start, end))
     return found
 
@@ -202,7 +255,7 @@ class CrisisMatcher:
                     phrase.source,
                     doc[start:end].text,
                     phrase.language,
-                    any(clause_start <= start < clause_end for clause_start, clause_end in stories),
+                    no_present_danger=any(clause_start <= start < clause_end for clause_start, clause_end in stories),
                 )
             )
         return found

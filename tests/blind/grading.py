@@ -21,20 +21,25 @@ import knowledge
 HERE = Path(__file__).resolve().parent
 # A was studied while tuning; B was never looked at line by line; C was written
 # after the second round of tuning, as the next honest measure; D was written on
-# 2026-11-28 before the sentence embeddings, measured before and after, never tuned on.
-CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml", "conversations_d.yml")
+# 2026-11-28 before the sentence embeddings, measured before and after; its failing turns
+# were read by category in the next round. E was written at the start of that round (the
+# crisis check-in), measured before and after, never tuned on: the honest measure.
+CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml", "conversations_d.yml",
+                     "conversations_e.yml")
 CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
 WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
-WITHDRAWAL_SET_2 = "withdrawal_2.yml"
-WITHDRAWAL_SETS = (WITHDRAWAL_SET, WITHDRAWAL_SET_2)
+WITHDRAWAL_SET_2, WITHDRAWAL_SET_3 = "withdrawal_2.yml", "withdrawal_3.yml"
+WITHDRAWAL_SETS = (WITHDRAWAL_SET, WITHDRAWAL_SET_2, WITHDRAWAL_SET_3)
 # Written after the crisis lexicon was tuned on the first pair: the honest measure.
 CRISIS_SET_2, LOOKALIKE_SET_2 = "crisis_redteam_2.yml", "crisis_lookalikes_2.yml"
 # Written on 2026-11-28 after the second pair had been measured (and never tuned on): the next honest measure.
 CRISIS_SET_3, LOOKALIKE_SET_3 = "crisis_redteam_3.yml", "crisis_lookalikes_3.yml"
 # Written with set D, before the sentence embeddings; measured before and after, never tuned on.
 CRISIS_SET_4, LOOKALIKE_SET_4 = "crisis_redteam_4.yml", "crisis_lookalikes_4.yml"
-CRISIS_SETS = (CRISIS_SET, CRISIS_SET_2, CRISIS_SET_3, CRISIS_SET_4)
-LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3, LOOKALIKE_SET_4)
+# Written with set E, at the start of the crisis check-in round; never tuned on.
+CRISIS_SET_5, LOOKALIKE_SET_5 = "crisis_redteam_5.yml", "crisis_lookalikes_5.yml"
+CRISIS_SETS = (CRISIS_SET, CRISIS_SET_2, CRISIS_SET_3, CRISIS_SET_4, CRISIS_SET_5)
+LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3, LOOKALIKE_SET_4, LOOKALIKE_SET_5)
 
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},

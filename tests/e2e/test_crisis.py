@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.e2e.turns import check_turn, is_crisis_reply
+from tests.e2e.turns import buttons, check_turn, is_crisis_reply
 
 SETS = Path(__file__).resolve().parent.parent / "crisis"
 MESSAGES = {
@@ -57,3 +57,31 @@ def test_crisis_interrupts_a_flow_and_the_conversation_can_go_on(assistant, send
     # No method details are ever repeated back.
     assert "ending my life" not in text
     assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
+
+
+# A crisis the classifier suspects but isn't sure of becomes crisis_check_in
+# (tests/unit/test_crisis_component.py); the payload stands for such a message here.
+def test_the_check_in_asks_directly_and_yes_gets_the_crisis_reply(assistant, sender):
+    reply = assistant.say(sender, "/crisis_check_in")
+    text = check_turn(reply)
+    assert "are you thinking about ending your life or hurting yourself?" in text
+    assert "988" in text and "911" in text
+    assert not is_crisis_reply(reply), "a question, not the emergency script"
+    assert [b["payload"] for b in buttons(reply)] == ["/crisis", "/deny"]
+    assert is_crisis_reply(assistant.say(sender, "yes"))
+
+
+def test_no_to_the_check_in_carries_on(assistant, sender):
+    assistant.say(sender, "/crisis_check_in")
+    reply = assistant.say(sender, "/deny")
+    assert not is_crisis_reply(reply)
+    assert "Thank you for telling me" in check_turn(reply)
+    assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
+
+
+def test_inside_a_form_an_unsure_crisis_is_taken_as_the_answer(assistant, sender):
+    # "He lives with me and it is safe" is what the classifier is unsure of in a form:
+    # the form reads it; the lexicon and a sure classifier still interrupt any form.
+    assert "What name" in check_turn(assistant.say(sender, "can someone from your team call me?"))
+    reply = check_turn(assistant.say(sender, "/crisis_check_in"))
+    assert "ending your life" not in reply and "name" in reply

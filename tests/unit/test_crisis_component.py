@@ -39,15 +39,30 @@ def test_a_crisis_that_is_the_classifiers_first_guess_at_the_threshold_gets_the_
     assert message.get("intent")["name"] == "crisis"
 
 
-def test_a_crisis_the_classifier_is_unsure_of_asks_to_say_more(net, nlp):
+def test_a_crisis_the_classifier_is_unsure_of_gets_the_check_in_question(net, nlp):
     unsure = SETTINGS["classifier_threshold"] - 0.1
     message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", unsure)
-    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("intent")["name"] == "crisis_check_in"
     assert message.get("crisis_suspected") == {"confidence": unsure}
+    assert message.get("crisis_safety_net") is None
+
+
+def test_a_crisis_the_classifier_barely_suspects_asks_to_say_more(net, nlp):
+    faint = SETTINGS["check_in_threshold"] - 0.05
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", faint)
+    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("crisis_suspected") == {"confidence": faint}
+
+
+def test_a_spanish_check_in_is_asked_in_spanish(net, nlp):
+    message = verdict(net, nlp, "todo me da igual ya, estoy muy cansada de todo esto", "crisis", 0.6)
+    assert message.get("intent")["name"] == "crisis_check_in"
+    assert message.get("crisis_suspected") == {"confidence": 0.6, "language": "es"}
 
 
 def test_a_short_answer_is_never_a_crisis_on_the_classifier_alone(net, nlp):
     assert verdict(net, nlp, "tonight", "crisis", 0.95).get("intent")["name"] == "nlu_fallback"
+    assert verdict(net, nlp, "tonight", "crisis", 0.6).get("intent")["name"] == "nlu_fallback"
 
 
 def test_a_story_of_the_past_keeps_its_answer_even_if_the_classifier_worries(net, nlp):

@@ -86,7 +86,7 @@ def test_pipeline_built_on_disk_gives_the_same_matches(tmp_path):
     ],
 )
 def test_stories_of_the_past_and_recovery_talk_are_no_present_danger(find, text):
-    assert [match for match in find(text) if not match.past] == []
+    assert [match for match in find(text) if not match.no_present_danger] == []
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_stories_of_the_past_and_recovery_talk_are_no_present_danger(find, text)
     ],
 )
 def test_present_danger_is_caught_even_beside_the_past(find, text):
-    assert [match for match in find(text) if not match.past]
+    assert [match for match in find(text) if not match.no_present_danger]
 
 
 def test_spanish_crisis_is_caught_and_marked_spanish(find):
@@ -135,7 +135,7 @@ def test_spanish_someone_else_wanting_to_die_is_caught(find, text):
     ],
 )
 def test_more_ways_of_telling_the_past_are_stories_not_a_present_danger(find, text):
-    assert find(text) and not [match for match in find(text) if not match.past]
+    assert find(text) and not [match for match in find(text) if not match.no_present_danger]
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,33 @@ def test_more_ways_of_telling_the_past_are_stories_not_a_present_danger(find, te
 )
 def test_pills_said_loosely_or_misspelt_are_an_overdose(find, text):
     assert find(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what should I do if someone overdoses at a party?",
+        "are there signs of an opioid overdose parents should know?",
+        "I'm writing a screenplay where the main character attempts suicide. What is IOP like?",
+        "overdosed on pizza and netflix all weekend, anyway what is PHP",
+        "drinking was a slow suicide for me, now I'm 90 days sober",
+        "my cousin overdosed twice before she finally went to rehab",
+        "do you take people who self-harm?",
+        "I used to want to die every morning. I don't feel that way anymore. What are coping skills?",
+    ],
+)
+def test_general_questions_fiction_and_figures_of_speech_are_no_present_danger(find, text):
+    assert find(text) and not [match for match in find(text) if not match.no_present_danger]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what do I do if someone overdoses right now, he's not breathing",
+        "my dad stopped drinking two days ago and now he's talking to people who aren't there",
+        "I'm writing my goodbye letter tonight",
+        "I used to want to die, and lately I feel that way again",
+    ],
+)
+def test_the_same_framings_said_of_now_are_still_a_present_danger(find, text):
+    assert [match for match in find(text) if not match.no_present_danger]

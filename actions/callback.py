@@ -80,7 +80,8 @@ NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
 # How people introduce a name: "it's Dana", "my name is Dana", "this is Dana Ruiz".
 NAME_LEAD_IN = re.compile(
     r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah)[,!.]?\s+)?"
-    r"(?:(?:my name is|my name's|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|they can ask for)\s+)",
+    r"(?:(?:my name is|my name's|my name|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|"
+    r"they can ask for)\s+)",
     re.IGNORECASE,
 )
 # Words around a number that read as a sentence; emoji or symbols there most
@@ -92,9 +93,16 @@ TIME_WORDS = re.compile(
     r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
+# The words about the number around a name given with it: "my name is Aaliyah and my
+# number is 626-555-0184", "Irina, phone 424 555 0140".
+NUMBER_TALK = re.compile(
+    r"(?:\b(?:and|,)\s*)?\b(?:my\s+)?(?:phone\s+|cell\s+|mobile\s+)?(?:number|phone|cell|mobile)(?:\s+is)?\b"
+    r"(?:\s+and\b)?",
+    re.IGNORECASE,
+)
 # A name said in passing, before the question: "My name is Harold Jensen, please call me".
 NAME_INTRODUCED = re.compile(
-    r"\b(?i:my name is|my name's|this is|i am|i'm)\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
+    r"\b(?i:my name is|my name's|my name|this is|i am|i'm)\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
 )
 # Words that answer something but are no name: "afternoon" typed at the name question.
 NOT_NAMES = {
@@ -157,6 +165,7 @@ class ValidateCallbackForm(FormValidationAction):
         text, number = str(value), None
         if asked(tracker, "callback_name") and phone_in(text):
             text, number = phone_in(text)  # "it's Dana 619-555-0134": both answers at once
+            text = NUMBER_TALK.sub(" ", text)
         name = clean_name(text)
         if name is None:
             dispatcher.utter_message(response="utter_callback_name_invalid", max_chars=MAX_NAME_CHARS)
@@ -196,7 +205,8 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_best_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = " ".join(str(value).split())
         looks_like_a_time = asked(tracker, "callback_best_time") and TIME_WORDS.search(text)
-        if not looks_like_a_time and answer_digression(dispatcher, tracker):
+        # "Before we continue, will Medicare cover this?" is a question, not a time.
+        if (not looks_like_a_time or text.endswith("?")) and answer_digression(dispatcher, tracker):
             return {"callback_best_time": None}
         if not text or len(text) > MAX_TIME_CHARS or "<" in text or ">" in text:
             dispatcher.utter_message(response="utter_callback_time_invalid")

@@ -32,6 +32,11 @@ def message_language(tracker: Tracker) -> str:
     return "en"
 
 
+def utter_in_language(dispatcher: CollectingDispatcher, language: str, response: str, **kwargs: Any) -> None:
+    """Say `response`, or its Spanish twin (`response`_es) for a Spanish crisis."""
+    dispatcher.utter_message(response=f"{response}_es" if language == "es" else response, **kwargs)
+
+
 def _latest_parses(tracker: Tracker, count: int) -> List[Dict[Text, Any]]:
     parses = []
     for event in reversed(tracker.events):
@@ -50,10 +55,9 @@ class ActionCrisisResponse(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         language = message_language(tracker)
-        dispatcher.utter_message(
-            response="utter_crisis_es" if language == "es" else "utter_crisis",
-            crisis_lines=knowledge.crisis_lines(language),
-            json_message=knowledge.crisis_payload(),
+        utter_in_language(
+            dispatcher, language, "utter_crisis",
+            crisis_lines=knowledge.crisis_lines(language), json_message=knowledge.crisis_payload(),
         )
         events: List[EventType] = [SlotSet(FLAG_SLOT, True)]
         if tracker.active_loop_name:
@@ -76,10 +80,7 @@ class ActionCrisisCheckIn(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         language = message_language(tracker)
-        dispatcher.utter_message(
-            response="utter_crisis_check_in_es" if language == "es" else "utter_crisis_check_in",
-            crisis_lines=knowledge.crisis_lines(language),
-        )
+        utter_in_language(dispatcher, language, "utter_crisis_check_in", crisis_lines=knowledge.crisis_lines(language))
         return []
 
 
@@ -92,6 +93,5 @@ class ActionSafeAfterCheckIn(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        spanish = message_language(tracker) == "es"
-        dispatcher.utter_message(response="utter_safe_to_carry_on_es" if spanish else "utter_safe_to_carry_on")
+        utter_in_language(dispatcher, message_language(tracker), "utter_safe_to_carry_on")
         return []

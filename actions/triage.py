@@ -23,7 +23,12 @@ from actions.answers import answer_digression
 from knowledge import Level
 
 QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health", "prior_treatment"]
-UNSURE = re.compile(r"\b(not sure|unsure|don'?t know|dunno|maybe|no idea|not certain)\b", re.IGNORECASE)
+UNSURE = re.compile(
+    r"\b(not sure|unsure|don'?t know|dunno|idk|maybe|no idea|not certain|probably|possibly|kinda|"
+    r"(?<!what )kind of|(?<!what )sort of|"
+    r"hard to say|(it )?depends?( on)?|could be|i guess)\b",
+    re.IGNORECASE,
+)
 # The people a visitor may ask for help for, in one list for both patterns below.
 RELATIONS = (
     r"son|daughter|child|kids?|teen|teenager|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|friend|"
@@ -44,6 +49,7 @@ LOVED_ONE = re.compile(
 ABOUT_MYSELF = re.compile(
     r"\b(i need|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
+    r"someone like me|fits? me\b|"
     r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit)|"
     # "which program should I do", "what am I supposed to do", "fits my situation"
     r"(should|could|do|can) i (do|start|go|choose|pick|get|need|try)|am i supposed|my (situation|case)|"
@@ -110,13 +116,15 @@ def answers_from(tracker: Tracker) -> Dict[str, str]:
 
 
 # Typed answers to the yes / no / not sure questions, read from their first words.
+# "actually, no", "on reflection, no": a short lead-in before the answer.
+LEAD_IN = r"^\W*(?:(?:actually|hmm+|um+|well|ok|okay|on reflection|on second thought|sorry|oh)[\s,.!]+)*"
 YES_WORDS = re.compile(
-    r"^\W*(yes|yeah|yea|ya|yep|yup|yess+|sure|definitely|absolutely|correct|true|of course|"
+    LEAD_IN + r"(yes|yeah|yea|ya|yep|yup|yess+|sure|definitely|absolutely|correct|true|of course|"
     r"(i|he|she|they|we) (do|does|can|did|have|has))\b",
     re.IGNORECASE,
 )
 NO_WORDS = re.compile(
-    r"^\W*(no|nope|nah|not really|never|none|(i|he|she|they|we) (don'?t|doesn'?t|can'?t|didn'?t|haven'?t|hasn'?t)|"
+    LEAD_IN + r"(no|nope|nah|not really|never|none|(i|he|she|they|we) (don'?t|doesn'?t|can'?t|didn'?t|haven'?t|hasn'?t)|"
     r"can'?t|cannot)\b",
     re.IGNORECASE,
 )
@@ -127,8 +135,9 @@ ANSWER_CUES = {
         r"\b(every ?day|daily|a day|all day|each day|shakes|shaky|shaking|sweats|sick (if|when|without)|dope ?sick|"
         r"withdraw\w*|morning drink)\b", re.IGNORECASE),
     "triage_safe_home": re.compile(r"\b(it'?s safe|is safe|safe (home|place)|supportive)\b", re.IGNORECASE),
-    "triage_can_attend": re.compile(r"\b(days a week|few days|after (work|school)|evenings?|i can (go|do|make))\b",
-                                    re.IGNORECASE),
+    "triage_can_attend": re.compile(
+        r"\b(days a week|few days|after (work|school)|evenings?|(i|he|she|they|we) (can|could) (go|do|make|come|attend))\b",
+        re.IGNORECASE),
     "triage_mental_health": re.compile(
         r"\b(depress\w*|anxi\w*|ptsd|bipolar|schizo\w*|adhd|ocd|trauma|panic|psychosis|eating disorder)\b",
         re.IGNORECASE),
@@ -138,11 +147,27 @@ ANSWER_CUES = {
 }
 
 
+# "he's doing online classes so yes": the yes or no at the end of a sentence.
+LAST_WORD_YES = re.compile(r"\b(so|then|and|but)?\s*(yes|yeah|yep|yup)\W*$", re.IGNORECASE)
+LAST_WORD_NO = re.compile(r"\b(so|then|and|but)\s*(no|nope|nah)\W*$", re.IGNORECASE)
+# What a typed answer says without a no: "just weed and sometimes pills" is not
+# heavy daily use, "my parents are kinda toxic" no safe home.
+NEGATED_CUES = re.compile(r"\b(not|never) (every ?day|daily|all day|safe)\b", re.IGNORECASE)
+NO_CUES = {
+    "triage_withdrawal": re.compile(
+        r"\b(just|only) (weed|pot|on (the )?weekends?|weekends?|socially|sometimes|occasionally)\b|"
+        r"\bnot (every ?day|daily)\b|\b(sometimes|occasionally|once in a while)\b", re.IGNORECASE),
+    "triage_safe_home": re.compile(
+        r"(?<!not )(?<!n't )\b(toxic|abusive|unsafe|dangerous|chaotic|violent)\b|\b(not|isn'?t) safe\b", re.IGNORECASE),
+}
+
+
 def yes_no_words(text: str) -> Optional[str]:
-    """"yes" or "no" when a typed answer starts with one ("yea evry day", "nope", "she doesn't")."""
-    if YES_WORDS.search(text):
+    """"yes" or "no" when a typed answer starts or ends with one ("yea evry day", "nope",
+    "she doesn't", "she's home all day so yes")."""
+    if YES_WORDS.search(text) or LAST_WORD_YES.search(text):
         return "yes"
-    if NO_WORDS.search(text):
+    if NO_WORDS.search(text) or LAST_WORD_NO.search(text):
         return "no"
     return None
 
@@ -187,8 +212,12 @@ class ValidateTriageForm(FormValidationAction):
             return {slot: answer}
         if answer_digression(dispatcher, tracker):
             return {slot: None}
-        if ANSWER_CUES[slot].search(str(value)):
+        # A cue for yes wins: "every day, and sometimes he shakes" is heavy daily use;
+        # "not every day" is no cue for it.
+        if ANSWER_CUES[slot].search(NEGATED_CUES.sub(" ", str(value))):
             return {slot: "yes"}
+        if slot in NO_CUES and NO_CUES[slot].search(str(value)):
+            return {slot: "no"}
         dispatcher.utter_message(response="utter_triage_yes_no_invalid")
         return {slot: None}
 

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
 
 import yaml
 from spacy.matcher import Matcher
@@ -170,9 +170,10 @@ class CrisisLexicon:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
         self.spellings: Dict[str, str] = {str(k): str(v) for k, v in data.get("spellings", {}).items()}
+        self.keep_forms: FrozenSet[str] = frozenset(str(w) for w in data.get("keep_forms", ()))
         groups = {name: tuple(str(w) for w in words) for name, words in data["groups"].items()}
         self.phrases: List[_Phrase] = [
-            self._parse(category, str(line), groups, language)
+            self._parse(category, str(line), groups, language, self.key_of)
             for section, language in (("patterns", "en"), ("patterns_es", "es"))
             for category, lines in (data.get(section) or {}).items()
             for line in lines
@@ -188,8 +189,14 @@ class CrisisLexicon:
             if not part.startswith("!")
         ) | frozenset(w.lower() for words in groups.values() for w in words)
 
+    def key_of(self, word: str) -> str:
+        """What a word is matched by: its lemma, or itself when its form matters ("gone")."""
+        return word if word in self.keep_forms else lemma(word)
+
     @staticmethod
-    def _parse(category: str, line: str, groups: Dict[str, Tuple[str, ...]], language: str = "en") -> _Phrase:
+    def _parse(
+        category: str, line: str, groups: Dict[str, Tuple[str, ...]], language: str, key_of: Callable[[str], str]
+    ) -> _Phrase:
         tokens, optional, example, not_followed_by, negated_followed_by = [], [], [], frozenset(), frozenset()
         negatable = line.startswith("^ ")
         for part in line.split()[1:] if negatable else line.split():
@@ -209,7 +216,7 @@ class CrisisLexicon:
                 options = groups[word]
             else:
                 options = tuple(w.lower() for w in word.split("|"))
-            tokens.append(tuple(sorted({lemma(w) for w in options})))
+            tokens.append(tuple(sorted({key_of(w) for w in options})))
             optional.append(is_optional)
             example.append(options[0] if options else "")
         return _Phrase(
@@ -271,7 +278,7 @@ class CrisisMatcher:
             return lemma(self.lexicon.spellings[word])
         if token.like_num:
             return "#"
-        return lemma(correction(word, self._long_words) or word)
+        return self.lexicon.key_of(correction(word, self._long_words) or word)
 
     def _matcher_for(self, doc: Doc) -> Matcher:
         key = id(doc.vocab)

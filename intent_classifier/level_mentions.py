@@ -15,6 +15,9 @@ Runs after the FallbackClassifier (config.yml) and before the crisis net:
   have yoga?", "would she get individual therapy in residential?") is a
   question about that level: `ask_level_info`, whose summary answers it from
   the table, instead of the IOP answer.
+* "What about X?" that names no level and points at none ("ok what about
+  insurance", "what about vaping") asks about something the guide doesn't
+  cover: the honest answer (`ask_admissions_info`), not "which level?".
 * "The least intensive one" and "the most intense level" name the first and
   the last level of the table, "the 5th one" the fifth of the overview's
   list: an entity, and a question about that level unless another aspect of
@@ -48,8 +51,9 @@ IOP_TOPICS = {"ask_iop_therapies", "ask_coping_skills"}
 MAX_WORDS = 5  # the longest level name people type ("medically managed intensive inpatient services")
 WORD = re.compile(r"[a-z]+(?:[.\-][a-z]+)*")
 EXTREMES = re.compile(
-    r"\b(?:(?P<low>least|lowest|mildest|lightest|gentlest)|(?P<high>most|highest|strongest))\s+"
-    r"(?:intens\w*|level|step|serious|restrictive)\b",
+    # "at least one drink", "at most one" name no level.
+    r"(?<!at )\b(?:(?P<low>least|lowest|mildest|lightest|gentlest)|(?P<high>most|highest|strongest))\s+"
+    r"(?:intens\w*|level|step|serious|restrictive|one|option)\b",
     re.IGNORECASE,
 )
 # "the 5th one", "the second level": a place in the overview's numbered list.
@@ -59,6 +63,9 @@ ORDINALS = re.compile(
     r"\s+(?:one|level|option)\b",
     re.IGNORECASE,
 )
+NOT_IN_GUIDE_INTENT = "ask_admissions_info"
+# Words that point back at a level already talked about: "and that one?", "what about there?".
+POINTS_BACK = re.compile(r"\b(it|its|that|this|those|these|one|ones|them|there|level|levels|program|same)\b", re.IGNORECASE)
 ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability"}
 CRISIS_INTENT = "crisis"
 
@@ -150,6 +157,7 @@ class LevelMentions(GraphComponent):
                 self._about_the_level_by_place(message, entities)
             self._follow_up_if_unplaced(message, entities)
             self._about_the_level_named(message, entities)
+            self._about_something_else(message, entities)
         return messages
 
     @staticmethod
@@ -183,3 +191,13 @@ class LevelMentions(GraphComponent):
         if not any(entity.get("entity") == ENTITY for entity in entities):
             return
         override_intent(message, FOLLOW_UP_INTENT, intent.get("confidence", 0.0))
+
+    @staticmethod
+    def _about_something_else(message: Message, entities: List[Dict[str, Any]]) -> None:
+        """"What about insurance?" is no level follow-up: it names no level and points at none."""
+        intent = message.get(INTENT) or {}
+        if intent.get("name") != FOLLOW_UP_INTENT or any(e.get("entity") == ENTITY for e in entities):
+            return
+        if POINTS_BACK.search(message.get(TEXT) or ""):
+            return
+        override_intent(message, NOT_IN_GUIDE_INTENT, intent.get("confidence", 0.0))

@@ -113,6 +113,17 @@ async def test_a_name_and_a_number_in_one_message_fill_both_answers():
     assert messages == []
 
 
+@pytest.mark.parametrize("typed, name", [
+    ("my name is Marisol and my number is 626-555-0184", "Marisol"),
+    ("my cell is 626 555 0184 and my name is Marisol Ortega", "Marisol Ortega"),
+    ("My name Marisol, phone 626.555.0184", "Marisol"),
+])
+async def test_a_name_and_a_number_said_in_a_sentence_fill_both_answers(typed, name):
+    result, messages = await validate("callback_name", typed)
+    assert result == {"callback_name": name, "callback_phone": "+16265550184", "callback_phone_attempts": 0}
+    assert messages == []
+
+
 async def test_a_number_given_before_it_was_asked_for_is_kept():
     form = ValidateCallbackForm()
     latest = tracker("callback_best_time", text="sure, call me at (858) 555 0199")
@@ -149,3 +160,20 @@ async def test_a_long_note_that_starts_with_no_is_kept():
 @pytest.mark.parametrize("typed, answer", [("Yes, that is fine.", "yes"), ("nope", "no")])
 async def test_consent_is_read_from_the_first_words(typed, answer):
     assert (await validate("callback_consent", typed))[0] == {"callback_consent": answer}
+
+
+@pytest.mark.parametrize("typed", ["On reflection, no. I'd rather phone you myself.", "actually, no thank you"])
+async def test_a_no_after_a_lead_in_declines_consent(typed):
+    assert (await validate("callback_consent", typed))[0] == {"callback_consent": "no"}
+
+
+async def test_a_question_at_the_best_time_is_answered_not_taken_as_a_time():
+    result, messages = await validate(
+        "callback_best_time", "before we go on, how do I reach admissions?", intent="ask_contact", confidence=0.9
+    )
+    assert result == {"callback_best_time": None}
+    assert messages == ["utter_contact"]
+
+
+async def test_a_time_asked_as_a_question_is_still_a_time():
+    assert (await validate("callback_best_time", "after 5?"))[0] == {"callback_best_time": "after 5?"}

@@ -174,3 +174,13 @@ def test_general_questions_fiction_and_figures_of_speech_are_no_present_danger(f
 )
 def test_the_same_framings_said_of_now_are_still_a_present_danger(find, text):
     assert [match for match in find(text) if not match.no_present_danger]
+
+
+@pytest.mark.parametrize("text", ["I wish I could go to IOP but I work", "if im going into rehab will i lose my job",
+                                  "i wish i was going with him to his meetings"])
+def test_going_somewhere_is_not_being_gone(find, text):
+    assert find(text) == []
+
+
+def test_being_gone_still_is(find):
+    assert find("if i was gone tomorrow nobody would notice")

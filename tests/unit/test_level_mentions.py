@@ -1,7 +1,7 @@
 """Misspelt levels of care are still recognised; English words are never "corrected" into one."""
 import pytest
 
-from intent_classifier.level_mentions import misspelt_levels
+from intent_classifier.level_mentions import levels_named_by_place, misspelt_levels
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,16 @@ def test_a_fallback_that_names_a_level_asks_about_it():
     assert parsed("and php?", "nlu_fallback", php) == "inform_level"
 
 
+@pytest.mark.parametrize("text", ["ok what about insurance", "what about vaping?", "and parking"])
+def test_what_about_something_that_is_no_level_gets_the_honest_answer(text):
+    assert parsed(text, "inform_level", []) == "ask_admissions_info"
+
+
+@pytest.mark.parametrize("text", ["and that one?", "what about there", "same for the other level?"])
+def test_what_about_a_level_pointed_back_at_stays_a_follow_up(text):
+    assert parsed(text, "inform_level", []) == "inform_level"
+
+
 @pytest.mark.parametrize(
     "text, intent, expected",
     [
@@ -78,6 +88,16 @@ def test_a_crisis_naming_a_level_by_place_stays_a_crisis():
     message = Message(data={"text": "this is the most serious i have ever been about it", "intent": {"name": "crisis", "confidence": 0.9}, "entities": []})
     LevelMentions().process([message])
     assert message.get("intent")["name"] == "crisis"
+
+
+@pytest.mark.parametrize("text", ["whats the lowest one", "and the least intensive option?"])
+def test_the_lowest_one_is_the_first_level(text):
+    assert [e["value"] for e in levels_named_by_place(text)] == ["early_intervention"]
+
+
+@pytest.mark.parametrize("text", ["he drinks at least one bottle of wine a night", "at most one beer, he says"])
+def test_at_least_or_most_one_names_no_level(text):
+    assert levels_named_by_place(text) == []
 
 
 def test_most_and_least_without_a_level_word_name_nothing():

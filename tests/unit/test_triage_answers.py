@@ -62,10 +62,27 @@ async def answer(slot, text, intent="nlu_fallback"):
         ("triage_mental_health", "PTSD from Iraq", "yes"),
         ("triage_prior_treatment", "VA had me in a program in 2015", "yes"),
         ("triage_prior_treatment", "no idea honestly", "unsure"),
+        # The answer at the end of a sentence, hedges, and what a sentence says without yes or no.
+        ("triage_can_attend", "she's home all day with the baby so yes", "yes"),
+        ("triage_can_attend", "he only works mornings, he could come in the afternoon", "yes"),
+        ("triage_can_attend", "I'd have to check with work, it depends on the schedule", "unsure"),
+        ("triage_mental_health", "idk he never talks about it", "unsure"),
+        ("triage_withdrawal", "mostly just weed on the weekends", "no"),
+        ("triage_withdrawal", "not every day, a few times a month", "no"),
+        ("triage_safe_home", "my roommates are pretty toxic tbh", "no"),
+        ("triage_withdrawal", "every day, and sometimes he gets the shakes", "yes"),
     ],
 )
 async def test_typed_answers_are_understood(slot, typed, read):
     assert (await answer(slot, typed)) == (read, [])
+
+
+async def test_a_danger_denied_is_no_unsafe_home():
+    assert (await answer("triage_safe_home", "the kids are there but he's not violent"))[0] != "no"
+
+
+async def test_a_question_asked_instead_is_not_taken_for_an_unsure_answer():
+    assert (await answer("triage_can_attend", "what kind of therapy do they do there"))[0] is None
 
 
 async def test_an_answer_that_says_nothing_is_asked_again():

@@ -107,10 +107,18 @@ FIGURES_OF_SPEECH = re.compile(
 # that says nothing of now a story ("writing a novel where the main character
 # attempts suicide"). "I'm a student" alone does not.
 FICTION_OR_STUDY = re.compile(
-    r"\b(writing|write|wrote|working on) (a|an|my|our) (\w+ )?(paper|novel|book|short story|story|script|screenplay|"
-    r"report|essay|literature review|thesis|dissertation|article|play)\b|\bscreenwriter\b|"
+    r"\b(?:(?:i'?m|i am|im|we'?re)\s+)?(writing|write|wrote|working on) (a|an|my|our) (\w+ )?"
+    r"(paper|novel|book|short story|story|script|screenplay|report|essay|literature review|thesis|dissertation|"
+    r"article|play)\b|\bscreenwriter\b|"
     r"\bin (my|our|the) (script|novel|book|story|play|film|movie|show)\b|\bplay(ing)? a character\b|"
     r"\b(main )?character (who|that)\b"
+)
+# The writer, in the words left once the framing is taken out: "if a friend finds
+# me dead", "my clients don't know I want to die" are the writer's own danger.
+FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|i'll|i'd|me|my|myself|mine)\b")
+GENERAL_LEADS = re.compile(
+    r"\bwhat (should|do|can|would|could) (i|we|you|one|someone) do\b|\bi'?m (just )?(curious|wondering|asking)\b|"
+    r"\basking for (a friend|my \w+)\b"
 )
 # "I don't feel that way anymore", "those thoughts are gone": the feeling is
 # named only to say it has passed.
@@ -120,7 +128,9 @@ FEELING_HAS_PASSED = re.compile(
 )
 USED_TO_WANT = re.compile(r"\bused to (want|wanna|think|plan)\b")
 FEELING_IS_BACK = re.compile(
-    r"\b(feel the same way|feeling the same way|feel that way|feel like that|those thoughts|thinking about it|thinking about doing|"
+    r"\b(i just (took|did|swallowed|used|drank)|i think i'?m having|having one (now|right now)|happening to me|"
+    r"as we speak|feel the same way|feeling the same way|feel that way|feel like that|those thoughts|"
+    r"thinking about it|thinking about doing|"
     r"thinking of doing|happening again|doing it again|tonight|right now|lately|these days|siento lo mismo|otra vez|"
     r"esta noche)\b"
 )
@@ -158,9 +168,14 @@ def story_clauses(doc: Doc) -> List[Tuple[int, int]]:
         clause = _plain(doc[start:end].text)
         # "I used to want to die": that "want" is past too.
         of_now = PRESENT_MARKERS.search(USED_TO_WANT.sub("used to", clause))
-        told = (fiction or PAST_MARKERS.search(clause)) and not of_now
-        asked_in_general = GENERAL_MARKERS.search(clause) and not RIGHT_NOW.search(clause)
-        if told or asked_in_general or FIGURES_OF_SPEECH.search(clause):
+        told = PAST_MARKERS.search(clause) and not of_now
+        fictional = fiction and not of_now and not FIRST_PERSON.search(FICTION_OR_STUDY.sub(" ", clause))
+        asked_in_general = (
+            GENERAL_MARKERS.search(clause)
+            and not RIGHT_NOW.search(clause)
+            and not FIRST_PERSON.search(GENERAL_LEADS.sub(" ", GENERAL_MARKERS.sub(" ", clause)))
+        )
+        if told or fictional or asked_in_general or FIGURES_OF_SPEECH.search(clause):
             found.append((start, end))
     return found
 

@@ -21,8 +21,8 @@ CRISIS_RECALL_FLOORS = {grading.CRISIS_SET: 0.95, grading.CRISIS_SET_2: 0.82, gr
                         grading.CRISIS_SET_4: 0.8, grading.CRISIS_SET_5: 0.83}
 # The later look-alike sets, written after the crisis net was tuned: no more may get the
 # emergency script than did when measured (issue #11's target is none).
-MOST_LOOKALIKES_WITH_THE_SCRIPT = {grading.LOOKALIKE_SET_2: 5, grading.LOOKALIKE_SET_3: 6, grading.LOOKALIKE_SET_4: 3,
-                                   grading.LOOKALIKE_SET_5: 31}
+MOST_LOOKALIKES_WITH_THE_SCRIPT = {grading.LOOKALIKE_SET_2: 6, grading.LOOKALIKE_SET_3: 6, grading.LOOKALIKE_SET_4: 6,
+                                   grading.LOOKALIKE_SET_5: 32}
 WITHDRAWAL_POINTER_FLOOR = 0.93
 
 

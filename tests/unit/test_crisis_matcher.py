@@ -184,3 +184,16 @@ def test_going_somewhere_is_not_being_gone(find, text):
 
 def test_being_gone_still_is(find):
     assert find("if i was gone tomorrow nobody would notice")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "signs of an overdose? i think im having one",
+        "i'm writing my novel but i want to kill myself",
+        "my clients dont know i want to die",
+        "writing a paper but honestly i took too many pills an hour ago",
+    ],
+)
+def test_the_writers_own_danger_beside_a_general_question_or_a_piece_of_writing_is_caught(find, text):
+    assert [match for match in find(text) if not match.no_present_danger]

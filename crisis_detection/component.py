@@ -6,9 +6,10 @@ FallbackClassifier, and the lexicon decides:
 * a match makes the intent `crisis` with confidence 1.0 whatever was predicted
   (including nlu_fallback), and is recorded in the parse data under
   `crisis_safety_net`, which the tracker store keeps for staff;
-* a match told as a distant past or a death ("my sister died of an
-  overdose", "I used to cut") is no present danger: the message keeps its
-  ordinary intent and is recorded under `crisis_mentioned` for staff;
+* a match told as a story, not a present danger (a distant past or a death,
+  "my sister died of an overdose", "I used to cut"; a question in general; a
+  piece of writing; a figure of speech: matcher.py) keeps its ordinary
+  intent and is recorded under `crisis_mentioned` for staff;
 * a `crisis` that is the classifier's first guess (confidence
   `classifier_threshold` or more, on a message of `classifier_min_words`
   words or more) is a crisis too, recorded with `"source": "classifier"`:
@@ -113,7 +114,7 @@ class CrisisSafetyNet(GraphComponent):
             matches = self._matcher.find(self._doc(message, text))
             present = [m for m in matches if not m.no_present_danger]
             if matches and not present:
-                # A story about the past or a death: the ordinary answer, kept for staff to see.
+                # A story, not a present danger: the ordinary answer, kept for staff to see.
                 message.set(MENTIONED_KEY, {"categories": sorted({m.category for m in matches})}, add_to_output=True)
             if present:
                 self._mark_crisis(
@@ -174,7 +175,7 @@ class CrisisSafetyNet(GraphComponent):
     def _demote_classifier_crisis(self, message: Message, check_in: bool) -> None:
         """A crisis the classifier is unsure of gets the check-in question, unless the
         runner-up is itself a safety answer (the withdrawal pointer, which names 911).
-        A short message, or a story the lexicon placed in the past, is asked to say more."""
+        A short message, or a story the lexicon told apart from a present danger, is asked to say more."""
         intent = message.get(INTENT) or {}
         if intent.get("name") != CRISIS_INTENT:
             return

@@ -50,7 +50,7 @@ action_endpoint:
 tracker_store:
   type: storage.tracker_store.UrlSQLTrackerStore
 lock_store:
-  type: redis
+  type: storage.lock_store.AtomicRedisLockStore
   url: 127.0.0.1
   port: {redis_port}
   db: 1

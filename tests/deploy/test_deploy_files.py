@@ -367,14 +367,16 @@ def read_endpoints(path: Path, monkeypatch, env: dict):
 
 
 def check_lock_store(endpoints, port: int) -> None:
-    """Rasa makes a RedisLockStore of it that serves a conversation's lock in Redis."""
+    """Rasa makes our RedisLockStore of it, which serves a conversation's lock in Redis."""
     from rasa.core.lock_store import LockStore, RedisLockStore
     from rasa.core.utils import _lock_store_is_multi_worker_compatible
 
-    assert endpoints.lock_store.type == "redis"
+    from storage.lock_store import AtomicRedisLockStore
+
+    assert endpoints.lock_store.type == "storage.lock_store.AtomicRedisLockStore"
     assert set(endpoints.lock_store.kwargs) <= set(inspect.signature(RedisLockStore.__init__).parameters)
     store = LockStore.create(endpoints.lock_store)
-    assert isinstance(store, RedisLockStore)
+    assert isinstance(store, AtomicRedisLockStore)
     assert store.red.connection_pool.connection_kwargs["port"] == port
     assert store.key_prefix == "iop:lock:"
     assert _lock_store_is_multi_worker_compatible(store)
@@ -405,6 +407,34 @@ def test_endpoints_load_with_rasas_reader_and_make_a_redis_lock_store(redis_serv
 
     store = TrackerStore.create(endpoints.tracker_store, Domain.empty())
     assert isinstance(getattr(store, "_tracker_store", store), UrlSQLTrackerStore)
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_tickets_issued_at_once_by_two_replicas_are_all_kept(redis_server, atomic):
+    """Two replicas issuing tickets for one conversation at the same moment: with Rasa's
+    RedisLockStore one can save over the other's ticket (its message then finds no lock and
+    is lost); ours keeps every ticket, each number once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasa.core.lock_store import RedisLockStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from storage.lock_store import AtomicRedisLockStore
+
+    port, password = redis_server
+    settings = {"port": port, "password": password, "key_prefix": "iop"}
+    stores = [AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", **settings)) if atomic
+              else RedisLockStore(host="127.0.0.1", **settings) for _ in range(2)]
+    conversation = "web-" + ("a" if atomic else "b") * 32
+
+    def issue(store):
+        return [store.issue_ticket(conversation) for _ in range(300)]
+
+    with ThreadPoolExecutor(2) as pool:
+        issued = sum(pool.map(issue, stores), [])
+    kept = sorted(ticket.number for ticket in stores[0].get_lock(conversation).tickets)
+    all_kept = kept == sorted(issued) and len(set(issued)) == len(issued)
+    assert all_kept is atomic  # Rasa's own store is the control: it does lose tickets
 
 
 def test_a_wrong_redis_password_is_refused(redis_server, monkeypatch):

@@ -247,7 +247,8 @@ class ActionCompareLevels(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         named = mentioned_levels(tracker)
-        previous = knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
+        # Not the slot itself: naming a level sets it as the message arrives (domain.yml).
+        previous = level_before_this_message(tracker)
         compared = knowledge.resolve_level(tracker.get_slot(COMPARED_SLOT))
         if len(named) == 1 and previous and previous != named[0]:
             named = [previous, named[0]]

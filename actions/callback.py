@@ -78,12 +78,21 @@ MAX_NOTE_CHARS = 500
 # Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
 # How people introduce a name: "it's Dana", "my name is Dana", "this is Dana Ruiz".
+# Words said on the way: "sorry, Lupe", "lol fine, Chidi", "ok whatever, Dmitri Volkov".
 NAME_LEAD_IN = re.compile(
-    r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah)[,!.]?\s+)?"
+    r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah|sorry|lol|fine|whatever|alright|um+|oh|well)[,!.]?\s+)*"
     r"(?:(?:my name is|my name's|my name|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|"
-    r"they can ask for)\s+)",
+    r"they can ask for)\s+)?",
     re.IGNORECASE,
 )
+# A name written just before the number, in a request to be called:
+# "call me please, Jean-Baptiste Ngata, 206 555 0117", "ok call me then. Dwayne 559-555-0104".
+NAME_BEFORE_NUMBER = re.compile(r"(?:^|[.,;:!?]\s*)([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[\s,:\-]*$")
+# Digits said in words, as voice typing writes them: "six one nine, five five five, ...".
+SPOKEN_DIGITS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}
 # Words around a number that read as a sentence; emoji or symbols there most
 # likely mean a slip ("📞 619 555 0123"), so the number is asked for again.
 PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’\-]+[^\W\d_]*)*$")
@@ -108,7 +117,8 @@ NAME_INTRODUCED = re.compile(
 NOT_NAMES = {
     "yes", "no", "yeah", "yep", "nope", "ok", "okay", "sure", "idk", "dunno", "none", "nothing", "me", "hi",
     "hello", "hey", "thanks", "help", "morning", "afternoon", "evening", "night", "anytime", "today", "tomorrow",
-    "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a",
+    "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a", "sorry", "lol", "fine", "whatever",
+    "alright", "um", "oh", "well",
 }
 # Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
 NOT_IN_NAMES = {"my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you"}
@@ -125,14 +135,39 @@ def clean_name(text: str) -> Optional[str]:
     return name
 
 
-def phone_in(text: str) -> Optional[Tuple[str, PhoneNumber]]:
-    """(the words around it, the number) when a message holds a valid phone number."""
+def _first_phone_number(text: str) -> Optional[Tuple[phonenumbers.PhoneNumberMatch, PhoneNumber]]:
     for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_REGION):
         number = parse_phone(match.raw_string)
         if number:
-            rest = f"{text[: match.start]} {text[match.end:]}"
-            return " ".join(rest.replace(",", " ").split()), number
+            return match, number
     return None
+
+
+def phone_in(text: str) -> Optional[Tuple[str, PhoneNumber]]:
+    """(the words around it, the number) when a message holds a valid phone number."""
+    found = _first_phone_number(text)
+    if not found:
+        return None
+    match, number = found
+    rest = f"{text[: match.start]} {text[match.end:]}"
+    return " ".join(rest.replace(",", " ").split()), number
+
+
+def in_digits(text: str) -> str:
+    """The message with digits said in words written as digits, when it holds a phone
+    number's worth of them (seven or more); otherwise unchanged."""
+    words = re.findall(r"[a-z]+", text.lower())
+    if sum(word in SPOKEN_DIGITS for word in words) < 7:
+        return text
+    return re.sub(r"[a-z]+", lambda m: SPOKEN_DIGITS.get(m.group(0), m.group(0)), text.lower()).replace(",", " ")
+
+
+def name_before_number(text: str) -> Optional[str]:
+    found = _first_phone_number(text)
+    if not found:
+        return None
+    match = NAME_BEFORE_NUMBER.search(text[: found[0].start])
+    return clean_name(match.group(1)) if match else None
 
 
 def asked(tracker: Tracker, slot: str) -> bool:
@@ -178,8 +213,9 @@ class ValidateCallbackForm(FormValidationAction):
         """A name introduced before it was asked for ("this is Harold, please call me") is kept."""
         if tracker.get_slot("callback_name") or asked(tracker, "callback_name"):
             return {}
-        introduced = NAME_INTRODUCED.search(tracker.latest_message.get("text") or "")
-        name = clean_name(introduced.group(1)) if introduced else None
+        text = tracker.latest_message.get("text") or ""
+        introduced = NAME_INTRODUCED.search(text)
+        name = clean_name(introduced.group(1)) if introduced else name_before_number(text)
         return {"callback_name": name} if name else {}
 
     async def extract_callback_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -194,7 +230,8 @@ class ValidateCallbackForm(FormValidationAction):
             return {"callback_phone": None}
         if not asked(tracker, "callback_phone") and str(value).startswith("+"):
             return {"callback_phone": value}  # already parsed (extracted, or kept while correcting)
-        found = phone_in(str(value))  # "ok. 760-555-0145", "my number is (858) 555 0199"
+        # "ok. 760-555-0145", "my number is (858) 555 0199", "six one nine, five five five, ..."
+        found = phone_in(str(value)) or phone_in(in_digits(str(value)))
         if found and PLAIN_WORDS.match(found[0]):
             return {"callback_phone": found[1].stored, "callback_phone_attempts": 0}
         attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1

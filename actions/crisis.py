@@ -14,6 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from actions.triage import UNSURE
 
 FLAG_SLOT = "crisis_flagged"
 # Where crisis_detection puts what it found in the parse data (its OUTPUT_KEY
@@ -54,16 +55,20 @@ class ActionCrisisResponse(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        language = message_language(tracker)
-        utter_in_language(
-            dispatcher, language, "utter_crisis",
-            crisis_lines=knowledge.crisis_lines(language), json_message=knowledge.crisis_payload(),
-        )
-        events: List[EventType] = [SlotSet(FLAG_SLOT, True)]
-        if tracker.active_loop_name:
-            # A form in progress (triage, callback) is not the priority now.
-            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events
+        return crisis_reply(dispatcher, tracker)
+
+
+def crisis_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    language = message_language(tracker)
+    utter_in_language(
+        dispatcher, language, "utter_crisis",
+        crisis_lines=knowledge.crisis_lines(language), json_message=knowledge.crisis_payload(),
+    )
+    events: List[EventType] = [SlotSet(FLAG_SLOT, True)]
+    if tracker.active_loop_name:
+        # A form in progress (triage, callback) is not the priority now.
+        events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+    return events
 
 
 class ActionCrisisCheckIn(Action):
@@ -85,7 +90,11 @@ class ActionCrisisCheckIn(Action):
 
 
 class ActionSafeAfterCheckIn(Action):
-    """"No, I'm safe": thanks, in the language the check-in was asked in."""
+    """"No, I'm safe": thanks, in the language the check-in was asked in.
+
+    A "no" that isn't sure ("maybe", "not sure", "idk"), which the classifier often
+    reads as a no, is taken as a yes, as safe-messaging practice advises: the crisis
+    reply. Rules send anything the classifier can't place after the question here too."""
 
     def name(self) -> Text:
         return "action_safe_after_check_in"
@@ -93,5 +102,7 @@ class ActionSafeAfterCheckIn(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        if UNSURE.search(tracker.latest_message.get("text") or ""):
+            return crisis_reply(dispatcher, tracker)
         utter_in_language(dispatcher, message_language(tracker), "utter_safe_to_carry_on")
         return []

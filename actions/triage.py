@@ -26,7 +26,9 @@ QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health
 UNSURE = re.compile(
     r"\b(not sure|unsure|don'?t know|dunno|idk|maybe|no idea|not certain|probably|possibly|kinda|"
     r"(?<!what )kind of|(?<!what )sort of|"
-    r"hard to say|(it )?depends?( on)?|could be|i guess)\b",
+    r"hard to say|(it )?depends?( on)?|could be|i guess|"
+    # Spanish, for the answer to a check-in asked in Spanish.
+    r"no s[eé]|tal vez|quiz[aá]s|a veces)\b",
     re.IGNORECASE,
 )
 # The people a visitor may ask for help for, in one list for both patterns below.
@@ -47,7 +49,8 @@ LOVED_ONE = re.compile(
     re.IGNORECASE,
 )
 ABOUT_MYSELF = re.compile(
-    r"\b(i need|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
+    # Not a bare "I need help": people write that for a loved one too.
+    r"\b(i need (to (stop|quit|get (clean|sober|off))|help (with|for) (my|me)|rehab|detox|treatment)|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
     r"someone like me|fits? me\b|"
     r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit)|"
@@ -98,17 +101,26 @@ def utter_orientation(dispatcher: CollectingDispatcher, result: Orientation) -> 
 
 def who_was_mentioned(tracker: Tracker) -> Optional[str]:
     """"someone_else" or "me" when the latest messages already said who the help is for."""
-    latest_first = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            latest_first.append(event.get("text") or "")
-            if len(latest_first) == WHO_LOOKBACK:
-                break
+    latest_first = latest_user_texts(tracker)
     if any(LOVED_ONE.search(text) for text in latest_first):
         return "someone_else"
     if latest_first and ABOUT_MYSELF.search(latest_first[0]):
         return "me"
     return None
+
+
+def latest_user_texts(tracker: Tracker, count: int = WHO_LOOKBACK) -> List[str]:
+    texts = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            texts.append(event.get("text") or "")
+            if len(texts) == count:
+                break
+    return texts
+
+
+def withdrawal_was_described(tracker: Tracker) -> bool:
+    return any(SYMPTOMS.search(text) and not SYMPTOMS_DENIED.search(text) for text in latest_user_texts(tracker))
 
 
 def answers_from(tracker: Tracker) -> Dict[str, str]:
@@ -117,9 +129,12 @@ def answers_from(tracker: Tracker) -> Dict[str, str]:
 
 # Typed answers to the yes / no / not sure questions, read from their first words.
 # "actually, no", "on reflection, no": a short lead-in before the answer.
-LEAD_IN = r"^\W*(?:(?:actually|hmm+|um+|well|ok|okay|on reflection|on second thought|sorry|oh)[\s,.!]+)*"
+LEAD_IN = (
+    r"^\W*(?:(?:actually|hmm+|um+|well|ok|okay|on reflection|on second thought|sorry|oh|fine|alright|all right|"
+    r"honestly|i mean|so|lol)[\s,.!]+)*"
+)
 YES_WORDS = re.compile(
-    LEAD_IN + r"(yes|yeah|yea|ya|yep|yup|yess+|sure|definitely|absolutely|correct|true|of course|"
+    LEAD_IN + r"(yes|yeah|yea|ya|yep|yup|yess+|sure|si|sí|definitely|absolutely|correct|true|of course|"
     r"(i|he|she|they|we) (do|does|can|did|have|has))\b",
     re.IGNORECASE,
 )
@@ -132,11 +147,17 @@ NO_WORDS = re.compile(
 # withdrawal question, "PTSD from Iraq" the mental health one.
 ANSWER_CUES = {
     "triage_withdrawal": re.compile(
-        r"\b(every ?day|daily|a day|all day|each day|shakes|shaky|shaking|sweats|sick (if|when|without)|dope ?sick|"
-        r"withdraw\w*|morning drink)\b", re.IGNORECASE),
-    "triage_safe_home": re.compile(r"\b(it'?s safe|is safe|safe (home|place)|supportive)\b", re.IGNORECASE),
+        r"\b(every ?(single )?(day|night|nite|morning)|daily|nightly|a (day|night)|all day|each (day|night)|"
+        r"shakes?|shaky|shaking|sweats|sick (if|when|without)|dope ?sick|withdraw\w*|morning drink|"
+        r"(awful|sick|terrible) in the mornings?|until (he|she|they|i) (has|have|gets?) (a|one)|"
+        r"can'?t (go|get through the day) without)\b", re.IGNORECASE),
+    "triage_safe_home": re.compile(
+        r"\b(it'?s safe|its safe|is safe|safe (home|place)|supportive|(home|house|it) is (calm|quiet|fine|ok|okay|good)|"
+        r"(it'?s|its) (calm|quiet|fine|ok|okay|good)|(live|lives|living) (alone|by (myself|himself|herself)|with (me|us)))\b",
+        re.IGNORECASE),
     "triage_can_attend": re.compile(
-        r"\b(days a week|few days|after (work|school)|evenings?|(i|he|she|they|we) (can|could) (go|do|make|come|attend))\b",
+        r"\b(days a week|few days|after (work|school)|evenings?|(i|he|she|they|we) (can|could) (go|do|make|come|attend)|"
+        r"(can|could) (do|come in|make it)|(has|have) the time|(i|we)('d| would| can| could) drive)\b",
         re.IGNORECASE),
     "triage_mental_health": re.compile(
         r"\b(depress\w*|anxi\w*|ptsd|bipolar|schizo\w*|adhd|ocd|trauma|panic|psychosis|eating disorder)\b",
@@ -147,8 +168,9 @@ ANSWER_CUES = {
 }
 
 
-# "he's doing online classes so yes": the yes or no at the end of a sentence.
-LAST_WORD_YES = re.compile(r"\b(so|then|and|but)?\s*(yes|yeah|yep|yup)\W*$", re.IGNORECASE)
+# "he's doing online classes so yes": the yes or no that ends a sentence, after a
+# word that makes it the answer ("no, but she'd say yes" is not a yes).
+LAST_WORD_YES = re.compile(r"\b(so|then|and|but)\s*(yes|yeah|yep|yup)\W*$", re.IGNORECASE)
 LAST_WORD_NO = re.compile(r"\b(so|then|and|but)\s*(no|nope|nah)\W*$", re.IGNORECASE)
 # What a typed answer says without a no: "just weed and sometimes pills" is not
 # heavy daily use, "my parents are kinda toxic" no safe home.
@@ -158,18 +180,40 @@ NO_CUES = {
         r"\b(just|only) (weed|pot|on (the )?weekends?|weekends?|socially|sometimes|occasionally)\b|"
         r"\bnot (every ?day|daily)\b|\b(sometimes|occasionally|once in a while)\b", re.IGNORECASE),
     "triage_safe_home": re.compile(
-        r"(?<!not )(?<!n't )\b(toxic|abusive|unsafe|dangerous|chaotic|violent)\b|\b(not|isn'?t) safe\b", re.IGNORECASE),
+        r"(?<!not )(?<!n't )\b(toxic|abusive|unsafe|dangerous|chaotic|violent)\b|\b(not|isn'?t) safe\b|"
+        r"\b(hits|beats|threatens|hurts) (me|him|her|them|us)\b|\b(scared|afraid) of (him|her|them)\b|"
+        r"\b(lives?|living|sleeps?|sleeping) (in (his|her|their|my|a) (car|truck|van)|on the streets?|in a shelter)\b|"
+        r"\b(homeless|couch ?surfing)\b", re.IGNORECASE),
 }
+# Withdrawal said before the questions start ("I get sick if I go without",
+# "she gets the shakes if she doesn't drink by noon"): not asked again.
+SYMPTOMS = re.compile(
+    r"\b(gets? (the )?shakes|(hands?|he|she|i) (shake|shakes|shaking)|shaky|sweats|sick (if|when|without)|dope ?sick|"
+    r"withdrawals?|(awful|sick|terrible) in the mornings? until|morning drink)\b",
+    re.IGNORECASE,
+)
+SYMPTOMS_DENIED = re.compile(r"\b(no|not|never|without|doesn'?t|don'?t|isn'?t) (\w+ ){0,2}(shak|sweat|sick|withdraw)", re.IGNORECASE)
 
 
 def yes_no_words(text: str) -> Optional[str]:
     """"yes" or "no" when a typed answer starts or ends with one ("yea evry day", "nope",
     "she doesn't", "she's home all day so yes")."""
-    if YES_WORDS.search(text) or LAST_WORD_YES.search(text):
-        return "yes"
-    if NO_WORDS.search(text) or LAST_WORD_NO.search(text):
-        return "no"
+    # The first word decides; the last decides only when the first says neither.
+    for pattern, answer in ((YES_WORDS, "yes"), (NO_WORDS, "no"), (LAST_WORD_YES, "yes"), (LAST_WORD_NO, "no")):
+        if pattern.search(text):
+            return answer
     return None
+
+
+QUESTION_WORDS = frozenset(
+    "what whats how why where when who which is are do does can could will would should".split())
+
+
+def is_a_statement(text: str) -> bool:
+    """A sentence of a few words, not a question: "purple elephants" or "??" is asked again."""
+    words = re.findall(r"[^\W\d_']+", text.lower())
+    asked = text.rstrip().endswith("?") or (words and words[0] in QUESTION_WORDS)
+    return len(words) >= 3 and not asked
 
 
 def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
@@ -191,6 +235,15 @@ class ValidateTriageForm(FormValidationAction):
             return {}
         who = who_was_mentioned(tracker)
         return {"triage_for_whom": who} if who else {}
+
+    async def extract_triage_withdrawal(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        # Only as the questions start: afterwards the answer is typed or tapped.
+        if tracker.get_slot("triage_withdrawal") or tracker.get_slot("requested_slot"):
+            return {}
+        if not withdrawal_was_described(tracker):
+            return {}
+        dispatcher.utter_message(response="utter_withdrawal_help")  # invariant 8
+        return {"triage_withdrawal": "yes"}
 
     async def validate_triage_for_whom(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = str(value)
@@ -218,6 +271,11 @@ class ValidateTriageForm(FormValidationAction):
             return {slot: "yes"}
         if slot in NO_CUES and NO_CUES[slot].search(str(value)):
             return {slot: "no"}
+        if is_a_statement(str(value)):
+            # "he lives with his girlfriend now": an answer, just not one a rule can
+            # read. Asking again would not help; the team will go over it.
+            dispatcher.utter_message(response="utter_triage_noted_as_unsure")
+            return {slot: "unsure"}
         dispatcher.utter_message(response="utter_triage_yes_no_invalid")
         return {slot: None}
 

@@ -147,15 +147,19 @@ class CrisisSafetyNet(GraphComponent):
         return (
             intent.get("name") == CRISIS_INTENT
             and (intent.get("confidence") or 0.0) >= self._config["classifier_threshold"]
-            and len(text.split()) >= self._config["classifier_min_words"]
+            and self._long_enough(text)
         )
 
     def _worth_a_check_in(self, message: Message, text: str) -> bool:
         confidence = (message.get(INTENT) or {}).get("confidence") or 0.0
         return (
             confidence >= self._config["check_in_threshold"]
-            and len(text.split()) >= self._config["classifier_min_words"]
+            and self._long_enough(text)
         )
+
+    def _long_enough(self, text: str) -> bool:
+        """Short answers ("tonight", "idk honestly") are left to the lexicon."""
+        return len(text.split()) >= self._config["classifier_min_words"]
 
     def _safety_answer_wins_a_tie(self, message: Message) -> None:
         """A message the classifier couldn't decide on, with a safety answer among its two

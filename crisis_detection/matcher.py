@@ -71,13 +71,16 @@ PAST_MARKERS = re.compile(
     r"\b(years?|yrs?|months?|decades?) ago\b|\b(a few|several|some|\d+|two|three|four|five) (years|yrs) (after|later)\b|"
     r"\bbefore (we met|(i|he|she|they|we) (finally )?(went|got|came|started|entered))\b|"
     r"\bafter (the|her|his|my|their|an?) (overdose|od|attempt)\b|"
-    r"\b\blong (time )?ago\b|\blast (year|summer|spring|fall|winter|christmas)\b|"
+    r"\b\blong (time )?ago\b|\blast (year|month|summer|spring|fall|winter|christmas|semester|term)\b|"
+    r"\b(\d+|a few|several|two|three|four|five|ten) (years?|yrs?) back\b|\blast time (i|he|she|they|we)\b|"
+    r"\b(at|when i was) (1[2-9]|2\d)\b|\bin (january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)\b|\bsurvived (my|his|her|an?|the|their) (overdose|od|attempt)\b|"
     r"\bin the past\b|\bpast (self|overdose|suicid|attempt)|\bwhen i was younger\b|\bin (19|20)\d\d\b|\bback in\b|\bback when\b|"
     r"\bused to\b|\bwhen (i|he|she|they|we) (was|were)\b|\bas a (teen|teenager|kid|child)\b|"
     r"\bin (high school|middle school|college|my teens|my (twenties|thirties|forties|fifties|[2-6]0s))\b|"
     r"\bin the (19)?[5-9]0'?s\b|\b(that|this) was (in )?(19|20)\d\d\b|\ben (19|20)\d\d\b|"
     r"\b(died|passed away|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
-    r"\bhace \w+ (anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
+    r"\bhace (\w+ )?(anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
 )
 PRESENT_MARKERS = re.compile(
     r"\b(now|right now|tonight|today|again|anymore|currently|these days|lately|still|want|wanna|gonna|"
@@ -92,6 +95,10 @@ GENERAL_MARKERS = re.compile(
     r"\bpeople go\b|\b(my|our) (clients|patients|students|residents)\b|"
     r"\bsigns of (an? )?(\w+ )?(overdose|od)\b|\b(suicide|overdose) (risk|rates?|deaths|epidemic|prevention)\b|"
     r"\brisk of (suicide|overdose)\b|\boverdose-proof\b|"
+    r"\b(suicide|overdose) (crisis|response|training|awareness|education|reversal|kits?)\b|"
+    r"\bhistory of (an? )?(overdos|suicid|self.harm|seizure)|\bfor (someone|somebody|people|a person) (with|who)\b|"
+    r"\b(can|does|do|could|will) (\w+ ){1,2}cause\b|\bhow (dangerous|risky|bad) is (it )?(to )?\b|"
+    r"\b(is|are) (your|the) staff trained\b|"
     r"\b(screen|screens|screening|ask|asks|assess|assessment) (\w+ )?(for|about) (\w+ )?(\w+ )?(suicid|self.harm|overdos)"
 )
 # A general question still counts when it speaks of this moment ("what do I do
@@ -101,7 +108,9 @@ FIGURES_OF_SPEECH = re.compile(
     r"\b(overdos\w*|od'?d) (on|of) (\w+ )?(netflix|tv|pizza|carbs|sugar|coffee|caffeine|chocolate|candy|cake|cookies|"
     r"junk food|sunshine|love|memes|tiktok|youtube|cat videos|true crime)\b|\bsuicide-inducing\b|"
     # What drinking or using did, said as people in recovery say it.
-    r"\bslow suicide\b|\bkilling (myself|himself|herself|themselves) slowly\b|\bslowly killing\b"
+    r"\bslow suicide\b|\bkilling (myself|himself|herself|themselves) slowly\b|\bslowly killing\b|"
+    # Things that "are suicidal": a page that keeps crashing.
+    r"\b(wifi|internet|phone|laptop|computer|app|website|site|page|printer|car|battery) (is|was|seems) suicidal\b"
 )
 # A piece of writing or acting, anywhere in the message, makes every clause
 # that says nothing of now a story ("writing a novel where the main character
@@ -111,7 +120,13 @@ FICTION_OR_STUDY = re.compile(
     r"(paper|novel|book|short story|story|script|screenplay|report|essay|literature review|thesis|dissertation|"
     r"article|play)\b|\bscreenwriter\b|"
     r"\bin (my|our|the) (script|novel|book|story|play|film|movie|show)\b|\bplay(ing)? a character\b|"
-    r"\b(main )?character (who|that)\b"
+    r"\b(main )?character (who|that)\b|"
+    # Study and teaching: "my psych paper is on self-harm", "a project on suicide risk".
+    r"\b(?:(?:i'?m|i am|im|we'?re)\s+)?(doing|teaching|working on|preparing) (a|an|my|our) (\w+ ){0,3}"
+    r"(project|presentation|unit|lesson|class|course|assignment|paper|report|workshop)\b|"
+    r"\b(for )?(my|our) (\w+ )?(class|course|paper|thesis|project|assignment|presentation|slides|homework)\b|"
+    r"\b(?:(?:i'?m|i am|im)\s+)?an? (journalist|reporter|researcher|podcaster|filmmaker|documentary maker)\b|"
+    r"\bcovering the\b|\bescribiendo (mi|una) (tesis|novela|historia)\b"
 )
 # The writer, in the words left once the framing is taken out: "if a friend finds
 # me dead", "my clients don't know I want to die" are the writer's own danger.
@@ -126,12 +141,22 @@ FEELING_HAS_PASSED = re.compile(
     r"\b(don'?t|do not|dont|no longer|never|doesn'?t|does not|not) (\w+ )?(feel|feeling|have|having) "
     r"(the same way|that way|like that|those thoughts)\b|\bthose thoughts (are|have) (gone|passed)\b"
 )
+# Said of a feeling in the clause that names it, to say it has passed: the clause is a story.
+FEELING_GONE = re.compile(
+    r"\b(not|no longer) suicidal( anymore)?\b|\bdon'?t (want|wanna) to kill myself anymore\b|"
+    r"\b(urges?|thoughts?|feelings?|part of me)( \S+){0,4} (is|are|has|have|got) (gone|passed|quieter|gone away)\b"
+)
+# A sentence or clause that dates what was just told: "I tried to hang myself. That
+# was 2015.", "I was suicidal during my last detox, back in 2017".
+DATED_AFTER = re.compile(
+    r"^(that|this|it|all that|all this) (was|happened) |^(back )?in (19|20)\d\d\b|^(\w+ ){0,3}(years?|yrs?|months?) ago\b"
+)
 USED_TO_WANT = re.compile(r"\bused to (want|wanna|think|plan)\b")
 FEELING_IS_BACK = re.compile(
     r"\b(i just (took|did|swallowed|used|drank)|i think i'?m having|having one (now|right now)|happening to me|"
     r"as we speak|feel the same way|feeling the same way|feel that way|feel like that|those thoughts|"
-    r"thinking about it|thinking about doing|"
-    r"thinking of doing|happening again|doing it again|tonight|right now|lately|these days|siento lo mismo|otra vez|"
+    r"thinking about it|thinking (about|of) doing (it|that|something)|"
+    r"happening again|doing it again|tonight|right now|lately|these days|siento lo mismo|otra vez|"
     r"esta noche)\b"
 )
 
@@ -163,12 +188,15 @@ def story_clauses(doc: Doc) -> List[Tuple[int, int]]:
     if FEELING_IS_BACK.search(FEELING_HAS_PASSED.sub(" ", text)):
         return []
     fiction = bool(FICTION_OR_STUDY.search(text))
+    spans = clauses(doc)
+    plain = [_plain(doc[start:end].text) for start, end in spans]
     found = []
-    for start, end in clauses(doc):
-        clause = _plain(doc[start:end].text)
+    for index, (start, end) in enumerate(spans):
+        clause = plain[index]
+        dated_after = any(DATED_AFTER.match(later) and PAST_MARKERS.search(later) for later in plain[index + 1:index + 3])
         # "I used to want to die": that "want" is past too.
         of_now = PRESENT_MARKERS.search(USED_TO_WANT.sub("used to", clause))
-        told = PAST_MARKERS.search(clause) and not of_now
+        told = (PAST_MARKERS.search(clause) or dated_after) and not of_now or FEELING_GONE.search(clause)
         fictional = fiction and not of_now and not FIRST_PERSON.search(FICTION_OR_STUDY.sub(" ", clause))
         asked_in_general = (
             GENERAL_MARKERS.search(clause)
@@ -259,10 +287,12 @@ class CrisisMatcher:
         # after this component reads NORM.
         for token in doc:
             token.norm_ = self._key(token)
-        matcher = self._matcher_for(doc)
-        stories = story_clauses(doc)
+        matches = self._matcher_for(doc)(doc)
+        # Telling a story from a present danger reads the whole message: only
+        # worth doing when the lexicon found something.
+        stories = story_clauses(doc) if matches else []
         found = []
-        for match_id, start, end in matcher(doc):
+        for match_id, start, end in matches:
             phrase = self.lexicon.phrases[int(doc.vocab.strings[match_id])]
             if phrase.not_followed_by and end < len(doc) and doc[end].norm_ in phrase.not_followed_by:
                 continue

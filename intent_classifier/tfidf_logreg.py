@@ -46,6 +46,11 @@ TRUSTED_TYPES = [
 ]
 
 
+def has_words(text: str) -> bool:
+    """Whether a message holds any letter or digit."""
+    return any(character.isalnum() for character in text or "")
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
     @staticmethod
@@ -115,7 +120,10 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
         sentence_size = 0 if vector is None else int(vector.size)
         classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
         classifier.fit(self._features(ngrams, examples, sentence_size), [e.get(INTENT) for e in examples])
-        self.model = {"ngrams": ngrams, "classifier": classifier, "sentence_size": sentence_size}
+        self.model = {
+            "ngrams": ngrams, "classifier": classifier, "sentence_size": sentence_size,
+            "symbol_messages": sorted({e.get(TEXT).strip() for e in examples if not has_words(e.get(TEXT))}),
+        }
         self.persist()
         return self._resource
 
@@ -126,9 +134,15 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
         features = self._features(self.model["ngrams"], messages, self.model["sentence_size"])
         probabilities = classifier.predict_proba(features)
         intents = classifier.classes_
+        # "?" or "🙃🙃🙃" gives the classifier nothing to read, unless it was taught
+        # that very message ("👍"): its guess would be noise, so it is given no
+        # confidence and the fallback asks the person to rephrase.
+        known_symbols = set(self.model.get("symbol_messages", ()))
         for message, row in zip(messages, probabilities):
+            text = (message.get(TEXT) or "").strip()
+            readable = has_words(text) or text in known_symbols
             ranking = sorted(
-                ({"name": str(name), "confidence": float(p)} for name, p in zip(intents, row)),
+                ({"name": str(name), "confidence": float(p) if readable else 0.0} for name, p in zip(intents, row)),
                 key=lambda item: -item["confidence"],
             )
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -49,6 +49,20 @@ def test_odd_text_gets_a_sensible_reply(assistant, sender, message):
     still_talking(assistant, sender)
 
 
+@pytest.mark.parametrize("message", ["?", "...", "🙃🙃🙃"])
+def test_a_message_of_symbols_only_is_asked_to_be_said_again(assistant, sender, message):
+    # Not "glad that helped" or an answer picked at random: there is nothing to read.
+    reply = assistant.say(sender, message)
+    check_turn(reply)
+    assert [m.get("response") for m in reply][0] == "utter_ask_rephrase"
+    still_talking(assistant, sender)
+
+
+def test_a_thumbs_up_is_still_an_ok(assistant, sender):
+    check_turn(assistant.say(sender, "what is an intensive outpatient program?"))
+    assert [m.get("response") for m in assistant.say(sender, "👍")][0] == "utter_anything_else"
+
+
 @pytest.mark.parametrize(
     "message",
     [

@@ -16,6 +16,12 @@ def test_iop_topics_set_iop_as_the_context(assistant, sender):
     assert "five days a week" in check_turn(assistant.say(sender, "and how many days a week is it?"))
 
 
+def test_a_level_named_in_a_question_the_guide_cant_answer_is_the_context(assistant, sender):
+    # "How many weeks?" gets the honest answer; the IOP it named is still what "that" is.
+    assert "admissions" in check_turn(assistant.say(sender, "how many weeks does the IOP last?"))
+    assert "five days a week" in check_turn(assistant.say(sender, "and how many hours a day is that"))
+
+
 def test_follow_up_with_no_context_asks_which_level(assistant, sender):
     reply = assistant.say(sender, "how many days a week is it?")
     assert "Which level" in check_turn(reply)

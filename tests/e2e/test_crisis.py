@@ -7,6 +7,7 @@ may. The crisis flag must reach the tracker store, where staff filter on it.
 import sqlite3
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.e2e.turns import buttons, check_turn, is_crisis_reply
@@ -77,6 +78,15 @@ def test_no_to_the_check_in_carries_on(assistant, sender):
     assert not is_crisis_reply(reply)
     assert "Thank you for telling me" in check_turn(reply)
     assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
+
+
+@pytest.mark.parametrize("answer", ["maybe", "not sure", "idk", "sometimes", "a little"])
+def test_an_answer_to_the_check_in_that_isnt_a_no_gets_the_crisis_reply(assistant, sender, answer):
+    # The classifier reads "maybe" as a no; safe-messaging practice reads it as a yes.
+    assistant.say(sender, "/crisis_check_in")
+    reply = assistant.say(sender, answer)
+    check_turn(reply)
+    assert is_crisis_reply(reply)
 
 
 def test_inside_a_form_an_unsure_crisis_is_taken_as_the_answer(assistant, sender):

@@ -11,12 +11,14 @@ from tests.responses import render
 
 
 def tracker(intent: str, mentioned: List[str] = (), slot: Optional[str] = None) -> Tracker:
+    """The latest message names `mentioned`; `slot` is the level talked about before it."""
     entities = [{"entity": "level_of_care", "value": value} for value in mentioned]
+    before = [{"event": "slot", "name": "level_of_care", "value": slot}] if slot else []
     return Tracker(
         sender_id="unit",
         slots={"level_of_care": slot},
         latest_message={"intent": {"name": intent, "confidence": 0.9}, "entities": entities, "text": "..."},
-        events=[],
+        events=[*before, {"event": "user", "text": "..."}],
         paused=False,
         followup_action=None,
         active_loop={},

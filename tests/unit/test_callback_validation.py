@@ -97,12 +97,16 @@ def test_digression_answers_match_the_rules():
     assert pairs["ask_human"] == "action_offer_a_person"  # which mid-form answers with its reply_for_a_person
 
 
-@pytest.mark.parametrize("typed, kept", [("it's Dana", "Dana"), ("my name is Dana Ruiz", "Dana Ruiz"), ("Hi, I'm Sam", "Sam")])
+@pytest.mark.parametrize("typed, kept", [
+    ("it's Dana", "Dana"), ("my name is Dana Ruiz", "Dana Ruiz"), ("Hi, I'm Sam", "Sam"),
+    # Words said on the way to the name.
+    ("sorry, Lupe", "Lupe"), ("lol fine, Chidi", "Chidi"), ("ok whatever, Dmitri Volkov", "Dmitri Volkov"),
+])
 def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed, kept):
     assert clean_name(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning", "it's for my son", "I am not sure"])
+@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning", "it's for my son", "I am not sure", "sorry", "lol"])
 def test_answers_that_are_no_name_are_asked_again(typed):
     assert clean_name(typed) is None
 
@@ -144,6 +148,22 @@ async def test_a_time_is_taken_as_the_best_time_even_if_it_reads_like_a_question
     assert (await validate("callback_best_time", "after 3", intent="ask_after_iop", confidence=0.9))[0] == {
         "callback_best_time": "after 3"
     }
+
+
+@pytest.mark.parametrize("typed", ["six one nine, five five five, zero one two three", "Six one nine 555 zero one two three."])
+async def test_a_number_said_in_words_is_read(typed):
+    assert (await validate("callback_phone", typed))[0] == {"callback_phone": "+16195550123", "callback_phone_attempts": 0}
+
+
+@pytest.mark.parametrize("typed, name", [
+    ("call me please, Jean-Baptiste Ngata, 206 555 0117", "Jean-Baptiste Ngata"),
+    ("ok whatever call me then. Dwayne 559-555-0104", "Dwayne"),
+    ("call me at 206 555 0117", None),
+    ("my son Kevin needs help, call 206 555 0117", None),
+])
+async def test_a_name_written_just_before_the_number_in_a_request_is_kept(typed, name):
+    found = await ValidateCallbackForm().extract_callback_name(CollectingDispatcher(), tracker(None, text=typed), {})
+    assert found == ({"callback_name": name} if name else {})
 
 
 async def test_a_name_introduced_before_the_question_is_kept():

@@ -197,3 +197,72 @@ def test_being_gone_still_is(find):
 )
 def test_the_writers_own_danger_beside_a_general_question_or_a_piece_of_writing_is_caught(find, text):
     assert [match for match in find(text) if not match.no_present_danger]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Dated by the sentence or clause after it.
+        "My first time in rehab was after I tried to hang myself. That was 2015. How often does outpatient meet?",
+        "I was suicidal during my last detox, back in 2017, and the staff really helped",
+        "my cousin tried to end his life after he lost his job, two years ago. he asked me for your number",
+        # Said to have passed, in the clause that names it.
+        "I'm not suicidal anymore, that's the good news. Is skipping meetings a sign of relapse?",
+        "Six months clean and the urge to self-harm is gone. What's outpatient like as a step down?",
+        # A general question, study and teaching.
+        "can alcohol withdrawal cause seizures? asking bc my dad wants to quit next month",
+        "Is residential safer than outpatient for someone with a history of overdose?",
+        "for my nursing class im doing a project on suicide risk in addiction treatment",
+        "My psych paper is on self-harm and substance use. What coping skills do IOPs teach?",
+        "I'm a journalist covering the overdose crisis. Can I speak to someone at the centre?",
+        "this wifi is suicidal, page keeps crashing. whats your phone number",
+        "mi papá tuvo convulsiones cuando dejó de beber hace años, ya está bien",
+    ],
+)
+def test_dated_passed_general_and_study_talk_is_no_present_danger(find, text):
+    assert find(text) and not [match for match in find(text) if not match.no_present_danger]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm not suicidal anymore but i want to kill myself tonight",
+        "the urge to cut is gone but i took 30 pills an hour ago",
+        "for my class project i need to know, i took too many pills an hour ago",
+        "I tried to hang myself in 2015 and I'm thinking about doing it again",
+    ],
+)
+def test_the_writers_danger_now_beside_a_passed_feeling_or_a_study_is_caught(find, text):
+    assert [match for match in find(text) if not match.no_present_danger]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i have the rope already. i just wanted somebody to know",
+        "she needs a home after im gone",
+        "been reading up on how much it takes. just so i know when im ready",
+        "can you tell my daughter i loved her",
+        "is it bad if the bleeding wont stop",
+        "i keep scratching my arms open tonight",
+        "took a bunch of my seroquel and a couple beers, gettin real sleepy",
+        "I swallowed everything in the medicine cabinet",
+        "my friend is puking and limp after drinking a whole handle",
+        "ill give you my number but im holding a razor right now",
+        "i took all my sleeping pills like an hour ago",
+        "tengo las pastillas listas. ya me despedi de mi mamá",
+        "creo que me meti demasiada heroina, no siento las piernas",
+        "she just went really quiet and her lips look purple",
+        "my plan is mix all my xanax with the rest of the fifth",
+        "Going to sleep in the garage with the engine running?",
+    ],
+)
+def test_goodbyes_means_and_overdoses_said_plainly_are_caught(find, text):
+    assert [match for match in find(text) if not match.no_present_danger]
+
+
+@pytest.mark.parametrize(
+    "text", ["can i bring my razor to residential", "after i'm gone to rehab who feeds the cat", "how much it takes to get into IOP"]
+)
+def test_everyday_words_near_those_phrases_are_not_a_crisis(find, text):
+    assert find(text) == []

@@ -34,6 +34,8 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         ("i wnat to get sober, wich progrm shoud i do", "me"),
         ("my coworker needs help with drinking, which program", "someone_else"),
         ("I don't know where to start", None),
+        ("I need help", None),
+        ("i need to stop drinking, which program", "me"),
     ],
 )
 def test_who_the_help_is_for_is_read_from_the_opening(opening, who):
@@ -71,6 +73,17 @@ async def answer(slot, text, intent="nlu_fallback"):
         ("triage_withdrawal", "not every day, a few times a month", "no"),
         ("triage_safe_home", "my roommates are pretty toxic tbh", "no"),
         ("triage_withdrawal", "every day, and sometimes he gets the shakes", "yes"),
+        # A yes at the end that isn't the answer.
+        ("triage_can_attend", "no, but his boss would say yes", "no"),
+        ("triage_mental_health", "nope. my wife says yes", "no"),
+        # A grudging yes, and what a sentence says of each question.
+        ("triage_withdrawal", "fine. yes she drinks every single day", "yes"),
+        ("triage_withdrawal", "she says she feels awful in the mornings until she has a drink", "yes"),
+        ("triage_safe_home", "i live alone, its fine", "yes"),
+        ("triage_safe_home", "he lives in his car", "no"),
+        ("triage_safe_home", "he hits me when he drinks", "no"),
+        ("triage_can_attend", "i work nights but could do days", "yes"),
+        ("triage_can_attend", "She cannot walk far, but I would drive her.", "yes"),
     ],
 )
 async def test_typed_answers_are_understood(slot, typed, read):
@@ -87,3 +100,25 @@ async def test_a_question_asked_instead_is_not_taken_for_an_unsure_answer():
 
 async def test_an_answer_that_says_nothing_is_asked_again():
     assert await answer("triage_mental_health", "purple elephants") == (None, ["utter_triage_yes_no_invalid"])
+
+
+async def test_a_sentence_no_rule_can_read_is_noted_as_not_sure_and_said_so():
+    assert await answer("triage_prior_treatment", "she tried an app for a while") == (
+        "unsure", ["utter_triage_noted_as_unsure"])
+
+
+@pytest.mark.parametrize(
+    "opening, prefilled",
+    [
+        ("I'm using heroin every day and I get sick if I go without. which program fits me", True),
+        ("my mom gets the shakes if she doesn't drink by noon. what level of care would she need?", True),
+        ("he drinks every night but doesn't get the shakes, which program is right", False),
+        ("my son drinks every day, which program is right for him?", False),
+    ],
+)
+async def test_withdrawal_described_before_the_questions_is_not_asked_again(opening, prefilled):
+    dispatcher = CollectingDispatcher()
+    found = await ValidateTriageForm().extract_triage_withdrawal(dispatcher, tracker(text=opening), {})
+    assert found == ({"triage_withdrawal": "yes"} if prefilled else {})
+    # Withdrawal symptoms always get the pointer to medical help (invariant 8).
+    assert [m["response"] for m in dispatcher.messages] == (["utter_withdrawal_help"] if prefilled else [])

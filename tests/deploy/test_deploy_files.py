@@ -437,6 +437,36 @@ def test_tickets_issued_at_once_by_two_replicas_are_all_kept(redis_server, atomi
     assert all_kept is atomic  # Rasa's own store is the control: it does lose tickets
 
 
+def test_a_replica_finishing_never_deletes_the_ticket_another_has_just_taken(redis_server):
+    """One replica finishing its turn (removing its ticket, deleting the lock when no one
+    waits) while another takes a ticket: the new ticket must still be in the lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from storage.lock_store import AtomicRedisLockStore
+
+    port, password = redis_server
+    settings = {"port": port, "password": password, "key_prefix": "iop"}
+    first, second = (AtomicRedisLockStore(EndpointConfig(url="127.0.0.1", **settings)) for _ in range(2))
+    conversation = "web-" + "c" * 32
+
+    def turns(store, check):
+        lost = 0
+        for _ in range(400):
+            ticket = store.issue_ticket(conversation)
+            if check:
+                lock = store.get_lock(conversation)
+                lost += lock is None or ticket not in [t.number for t in lock.tickets]
+            store.cleanup(conversation, ticket)
+        return lost
+
+    with ThreadPoolExecutor(2) as pool:
+        lost = sum(pool.map(turns, (first, second), (False, True)))
+    assert lost == 0
+    assert first.get_lock(conversation) is None  # the last one out deleted it
+
+
 def test_a_wrong_redis_password_is_refused(redis_server, monkeypatch):
     import redis as redis_client
 

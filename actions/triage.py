@@ -50,7 +50,8 @@ LOVED_ONE = re.compile(
 )
 ABOUT_MYSELF = re.compile(
     # Not a bare "I need help": people write that for a loved one too.
-    r"\b(i need (to (stop|quit|get (clean|sober|off))|help (with|for) (my|me)|rehab|detox|treatment)|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
+    r"\b(i need (help )?(to (stop|quit)|(to )?get(ting|tin)? (clean|sober|off)|help (with|for) (my|me)|rehab|detox|"
+    r"treatment)|i want to (sign up|enroll|join|start)|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
     r"someone like me|fits? me\b|"
     r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit)|"
@@ -209,11 +210,25 @@ QUESTION_WORDS = frozenset(
     "what whats how why where when who which is are do does can could will would should".split())
 
 
+def is_a_question(text: str) -> bool:
+    words = re.findall(r"[^\W\d_']+", text.lower())
+    return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
+
+
 def is_a_statement(text: str) -> bool:
     """A sentence of a few words, not a question: "purple elephants" or "??" is asked again."""
-    words = re.findall(r"[^\W\d_']+", text.lower())
-    asked = text.rstrip().endswith("?") or (words and words[0] in QUESTION_WORDS)
-    return len(words) >= 3 and not asked
+    return len(re.findall(r"[^\W\d_']+", text)) >= 3 and not is_a_question(text)
+
+
+def said_in_words(slot: str, text: str) -> Optional[str]:
+    """"yes" or "no" from what a typed answer says without saying yes or no. A cue for
+    yes wins: "every day, and sometimes he shakes" is heavy daily use; "not every day"
+    is no cue for it."""
+    if ANSWER_CUES[slot].search(NEGATED_CUES.sub(" ", text)):
+        return "yes"
+    if slot in NO_CUES and NO_CUES[slot].search(text):
+        return "no"
+    return None
 
 
 def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
@@ -260,18 +275,20 @@ class ValidateTriageForm(FormValidationAction):
     async def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != slot:
             return {slot: value}  # an earlier answer, kept as it was
-        answer = yes_no_unsure(tracker, str(value))
+        text = str(value)
+        answer = yes_no_unsure(tracker, text)
         if answer:
             return {slot: answer}
+        # What the sentence says answers the question, unless it asks one: "bipolar,
+        # diagnosed" is a yes to mental health, not a question about who a level suits.
+        said = said_in_words(slot, text)
+        if said and not is_a_question(text):
+            return {slot: said}
         if answer_digression(dispatcher, tracker):
             return {slot: None}
-        # A cue for yes wins: "every day, and sometimes he shakes" is heavy daily use;
-        # "not every day" is no cue for it.
-        if ANSWER_CUES[slot].search(NEGATED_CUES.sub(" ", str(value))):
-            return {slot: "yes"}
-        if slot in NO_CUES and NO_CUES[slot].search(str(value)):
-            return {slot: "no"}
-        if is_a_statement(str(value)):
+        if said:
+            return {slot: said}
+        if is_a_statement(text):
             # "he lives with his girlfriend now": an answer, just not one a rule can
             # read. Asking again would not help; the team will go over it.
             dispatcher.utter_message(response="utter_triage_noted_as_unsure")

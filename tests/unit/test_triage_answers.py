@@ -36,6 +36,8 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         ("I don't know where to start", None),
         ("I need help", None),
         ("i need to stop drinking, which program", "me"),
+        ("yo i need help gettin off fent", "me"),
+        ("i want to sign up for iop", "me"),
     ],
 )
 def test_who_the_help_is_for_is_read_from_the_opening(opening, who):
@@ -92,6 +94,18 @@ async def test_typed_answers_are_understood(slot, typed, read):
 
 async def test_a_danger_denied_is_no_unsafe_home():
     assert (await answer("triage_safe_home", "the kids are there but he's not violent"))[0] != "no"
+
+
+@pytest.mark.parametrize("slot, typed, intent", [
+    ("triage_mental_health", "bipolar, diagnosed", "ask_dual_diagnosis"),
+    ("triage_prior_treatment", "did outpatient like 5 years ago", "ask_iop_therapies"),
+])
+async def test_an_answer_the_classifier_takes_for_a_guide_question_is_still_an_answer(slot, typed, intent):
+    dispatcher = CollectingDispatcher()
+    latest = tracker(slot, typed, intent)
+    latest.latest_message["intent"]["confidence"] = 0.95
+    assert await ValidateTriageForm()._yes_no(slot, typed, dispatcher, latest) == {slot: "yes"}
+    assert dispatcher.messages == []
 
 
 async def test_a_question_asked_instead_is_not_taken_for_an_unsure_answer():

@@ -51,7 +51,8 @@ LOVED_ONE = re.compile(
 ABOUT_MYSELF = re.compile(
     # Not a bare "I need help": people write that for a loved one too.
     r"\b(i need (help )?(to (stop|quit)|(to )?get(ting|tin)? (clean|sober|off)|help (with|for) (my|me)|rehab|detox|"
-    r"treatment)|i want to (sign up|enroll|join|start)|i think i|i want to (stop|quit|get)|i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
+    r"treatment)|i think i|i want to (stop|quit|get|sign up|enroll|join|start)|"
+    r"i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
     r"someone like me|fits? me\b|"
     r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit)|"
@@ -193,7 +194,9 @@ SYMPTOMS = re.compile(
     r"withdrawals?|(awful|sick|terrible) in the mornings? until|morning drink)\b",
     re.IGNORECASE,
 )
-SYMPTOMS_DENIED = re.compile(r"\b(no|not|never|without|doesn'?t|don'?t|isn'?t) (\w+ ){0,2}(shak|sweat|sick|withdraw)", re.IGNORECASE)
+SYMPTOMS_DENIED = re.compile(
+    r"\b(no|not|never|without|doesn'?t|don'?t|isn'?t) (\w+ ){0,2}(shak|sweat|sick|withdraw)", re.IGNORECASE
+)
 
 
 def yes_no_words(text: str) -> Optional[str]:
@@ -206,8 +209,9 @@ def yes_no_words(text: str) -> Optional[str]:
     return None
 
 
+# First words of a question typed without "?", or of a request for an answer ("tell me about ...").
 QUESTION_WORDS = frozenset(
-    "what whats how why where when who which is are do does can could will would should".split())
+    "what whats how why where when who which is are do does can could will would should tell explain describe".split())
 
 
 def is_a_question(text: str) -> bool:

@@ -136,3 +136,13 @@ async def test_withdrawal_described_before_the_questions_is_not_asked_again(open
     assert found == ({"triage_withdrawal": "yes"} if prefilled else {})
     # Withdrawal symptoms always get the pointer to medical help (invariant 8).
     assert [m["response"] for m in dispatcher.messages] == (["utter_withdrawal_help"] if prefilled else [])
+
+
+async def test_a_request_for_an_answer_mid_question_is_answered_not_taken_as_a_yes():
+    dispatcher = CollectingDispatcher()
+    typed = "tell me about the therapy for trauma in IOP"
+    latest = tracker("triage_mental_health", typed, "ask_iop_therapies")
+    latest.latest_message["intent"]["confidence"] = 0.95
+    assert await ValidateTriageForm()._yes_no("triage_mental_health", typed, dispatcher, latest) == {
+        "triage_mental_health": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_iop_therapies"]

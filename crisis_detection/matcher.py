@@ -82,9 +82,10 @@ PAST_MARKERS = re.compile(
     r"\b(died|passed away|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
     r"\bhace (\w+ )?(anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
 )
+# Now or to come: "I will kill myself in June" is no story, whatever the month says.
 PRESENT_MARKERS = re.compile(
     r"\b(now|right now|tonight|today|again|anymore|currently|these days|lately|still|want|wanna|gonna|"
-    r"going to|plan|planning|thinking|ahora|hoy|otra vez)\b"
+    r"going to|plan|planning|thinking|will|i'?ll|shall|tomorrow|next|soon|ahora|hoy|otra vez|mañana|manana)\b"
 )
 # A question about anyone, or about the programme, not about the writer now
 # ("what should I do if someone overdoses?", "does your IOP screen for

@@ -230,6 +230,10 @@ def test_dated_passed_general_and_study_talk_is_no_present_danger(find, text):
         "the urge to cut is gone but i took 30 pills an hour ago",
         "for my class project i need to know, i took too many pills an hour ago",
         "I tried to hang myself in 2015 and I'm thinking about doing it again",
+        # A month, an age or a date ahead is no past.
+        "i will kill myself in june",
+        "ill overdose at 21 if nothing changes",
+        "I'm going to end my life in march. That was decided in 2019",
     ],
 )
 def test_the_writers_danger_now_beside_a_passed_feeling_or_a_study_is_caught(find, text):

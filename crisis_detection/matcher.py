@@ -154,7 +154,7 @@ DATED_AFTER = re.compile(
 )
 USED_TO_WANT = re.compile(r"\bused to (want|wanna|think|plan)\b")
 FEELING_IS_BACK = re.compile(
-    r"\b(i just (took|did|swallowed|used|drank)|i think i'?m having|having one (now|right now)|happening to me|"
+    r"\b(i just (took|did|swallowed|used|drank)|i already (took|did|swallowed|used|drank|have)|i think i'?m having|having one (now|right now)|happening to me|"
     r"as we speak|feel the same way|feeling the same way|feel that way|feel like that|those thoughts|"
     r"thinking about it|thinking (about|of) doing (it|that|something)|"
     r"happening again|doing it again|tonight|right now|lately|these days|siento lo mismo|otra vez|"

@@ -193,6 +193,7 @@ def test_being_gone_still_is(find):
         "i'm writing my novel but i want to kill myself",
         "my clients dont know i want to die",
         "writing a paper but honestly i took too many pills an hour ago",
+        "how bad is it to take 40 pills? i already did",
     ],
 )
 def test_the_writers_own_danger_beside_a_general_question_or_a_piece_of_writing_is_caught(find, text):

@@ -75,8 +75,10 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        # {"ngrams": FeatureUnion, "classifier": LogisticRegression, "sentence_size": 0 when no sentence vector}
+        # {"ngrams": FeatureUnion, "classifier": LogisticRegression, "sentence_size": 0 when no sentence
+        # vector, "symbol_messages": training examples with no letter or digit}
         self.model = model
+        self._known_symbols = frozenset((model or {}).get("symbol_messages", ()))
 
     @classmethod
     def create(
@@ -124,6 +126,7 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
             "ngrams": ngrams, "classifier": classifier, "sentence_size": sentence_size,
             "symbol_messages": sorted({e.get(TEXT).strip() for e in examples if not has_words(e.get(TEXT))}),
         }
+        self._known_symbols = frozenset(self.model["symbol_messages"])
         self.persist()
         return self._resource
 
@@ -137,10 +140,9 @@ class TfidfLogRegClassifier(GraphComponent, IntentClassifier):
         # "?" or "🙃🙃🙃" gives the classifier nothing to read, unless it was taught
         # that very message ("👍"): its guess would be noise, so it is given no
         # confidence and the fallback asks the person to rephrase.
-        known_symbols = set(self.model.get("symbol_messages", ()))
         for message, row in zip(messages, probabilities):
             text = (message.get(TEXT) or "").strip()
-            readable = has_words(text) or text in known_symbols
+            readable = has_words(text) or text in self._known_symbols
             ranking = sorted(
                 ({"name": str(name), "confidence": float(p) if readable else 0.0} for name, p in zip(intents, row)),
                 key=lambda item: -item["confidence"],

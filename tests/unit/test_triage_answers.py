@@ -4,6 +4,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.triage import ValidateTriageForm, who_was_mentioned
+from tests.responses import render
 
 
 def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
@@ -119,6 +120,12 @@ async def test_an_answer_that_says_nothing_is_asked_again():
 async def test_a_sentence_no_rule_can_read_is_noted_as_not_sure_and_said_so():
     assert await answer("triage_prior_treatment", "she tried an app for a while") == (
         "unsure", ["utter_triage_noted_as_unsure"])
+
+
+def test_the_note_of_not_sure_gives_the_crisis_lines_like_any_reply_to_words_not_understood():
+    # A sentence no rule reads may be a crisis nothing recognised (docs/design.md, invariant 2).
+    text = render({"response": "utter_triage_noted_as_unsure"})
+    assert "not sure" in text and "988" in text and "911" in text
 
 
 @pytest.mark.parametrize(

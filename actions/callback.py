@@ -39,6 +39,12 @@ MAX_PHONE_CHARS = 40
 # library would read "1-800-FLOWERS" or "📞 555..." happily; a person typing
 # letters or emoji most likely made a mistake, so they are asked again.
 PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().\-/]+(\s*(ext\.?|extension|x)\s*\d{1,6})?$", re.IGNORECASE)
+# A number of the North American plan by its shape: an area code and an exchange
+# that start with 2-9 and are not N11 (911, 411). phonenumbers' list of area codes
+# is only as new as the pinned release, and new ones open every year; so a
+# well-shaped number is taken even when the list doesn't know its area code (the
+# person confirms it in the summary). "055 ...", "911 ...", "619 055 ..." are not.
+NANP_SHAPE = re.compile(r"^(?!\d11)[2-9]\d{2}(?!\d11)[2-9]\d{6}$")
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,14 @@ def parse_phone(text: str) -> Optional[PhoneNumber]:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    if not (phonenumbers.is_valid_number(number) or _well_shaped_in_north_america(number)):
         return None
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, extension=number.extension or None)
+
+
+def _well_shaped_in_north_america(number: phonenumbers.PhoneNumber) -> bool:
+    return number.country_code == 1 and bool(NANP_SHAPE.match(str(number.national_number)))
 
 
 FIELDS = ["callback_name", "callback_phone", "callback_best_time", "callback_note", "callback_consent"]
@@ -82,7 +92,7 @@ NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
 NAME_LEAD_IN = re.compile(
     r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah|sorry|lol|fine|whatever|alright|um+|oh|well)[,!.]?\s+)*"
     r"(?:(?:my name is|my name's|my name|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|"
-    r"they can ask for)\s+)?",
+    r"they can ask for|(?:her|his|their) name is|(?:her|his|their) name's|soy|me llamo)\s+)?",
     re.IGNORECASE,
 )
 # A name written just before the number, in a request to be called:
@@ -98,7 +108,7 @@ SPOKEN_DIGITS = {
 PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’\-]+[^\W\d_]*)*$")
 # An answer to "when is the best time?": "after 3", "late morning", "weekdays before noon".
 TIME_WORDS = re.compile(
-    r"\d|\b(morning|afternoon|evening|night|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"
+    r"\d|\b((?:morning|afternoon|evening|night)s?|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"
     r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
     re.IGNORECASE,
 )
@@ -110,15 +120,26 @@ NUMBER_TALK = re.compile(
     re.IGNORECASE,
 )
 # A name said in passing, before the question: "My name is Harold Jensen, please call me".
+# Or someone else's, when they are the one to call: "can someone call her? Her name's Tessa".
+# A bare "name's Owen" only at the start of a sentence or clause: "my son's name is Kevin" names
+# no one to call.
 NAME_INTRODUCED = re.compile(
-    r"\b(?i:my name is|my name's|my name|this is|i am|i'm)\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
+    r"(?:\b(?i:my name is|my name's|my name|this is|i am|i'm|(?:her|his|their) name is|(?:her|his|their) name's|"
+    r"soy|me llamo)|(?:^|[.,;:!?])\s*(?i:name's|name is))\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
+)
+# A name signed after the request: "call me pls - Lisa", "ok call me. Darnell",
+# "ok just call me then, Jessica".
+NAME_AFTER_REQUEST = re.compile(
+    r"\b(?i:call|ring|phone)\s+(?i:me|her|him|us)\b[^.,;:!?\-–]*[.,;:!?\-–]+\s*"
+    r"([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[.!]?\s*$"
 )
 # Words that answer something but are no name: "afternoon" typed at the name question.
 NOT_NAMES = {
     "yes", "no", "yeah", "yep", "nope", "ok", "okay", "sure", "idk", "dunno", "none", "nothing", "me", "hi",
     "hello", "hey", "thanks", "help", "morning", "afternoon", "evening", "night", "anytime", "today", "tomorrow",
     "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a", "sorry", "lol", "fine", "whatever",
-    "alright", "um", "oh", "well",
+    "alright", "um", "oh", "well", "mornings", "afternoons", "evenings", "nights", "asap", "please", "pls",
+    "thank you", "now", "tonight", "soon",
 }
 # Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
 NOT_IN_NAMES = {"my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you"}
@@ -136,7 +157,8 @@ def clean_name(text: str) -> Optional[str]:
 
 
 def _first_phone_number(text: str) -> Optional[Tuple[phonenumbers.PhoneNumberMatch, PhoneNumber]]:
-    for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_REGION):
+    # POSSIBLE, not the matcher's default VALID: parse_phone decides what is a number.
+    for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
         number = parse_phone(match.raw_string)
         if number:
             return match, number
@@ -151,6 +173,19 @@ def phone_in(text: str) -> Optional[Tuple[str, PhoneNumber]]:
     match, number = found
     rest = f"{text[: match.start]} {text[match.end:]}"
     return " ".join(rest.replace(",", " ").split()), number
+
+
+def time_after_number(text: str) -> Optional[str]:
+    """When to call, said after the number: "Mia 555 400 1122 mornings",
+    "(442) 555-0190, I'm at work till 5 so after that"."""
+    found = _first_phone_number(text)
+    if not found:
+        return None
+    # Its first sentence: "weekday mornings. It's about my son." is a time, then a note.
+    tail = re.split(r"[.;!?](?:\s|$)", text[found[0].end:].strip(" ,;:-–"))[0].strip(" ,.")
+    if not tail or "?" in tail or len(tail) > MAX_TIME_CHARS or not TIME_WORDS.search(tail):
+        return None
+    return " ".join(tail.split())
 
 
 def in_digits(text: str) -> str:
@@ -214,7 +249,7 @@ class ValidateCallbackForm(FormValidationAction):
         if tracker.get_slot("callback_name") or asked(tracker, "callback_name"):
             return {}
         text = tracker.latest_message.get("text") or ""
-        introduced = NAME_INTRODUCED.search(text)
+        introduced = NAME_INTRODUCED.search(text) or NAME_AFTER_REQUEST.search(text)
         name = clean_name(introduced.group(1)) if introduced else name_before_number(text)
         return {"callback_name": name} if name else {}
 
@@ -225,6 +260,13 @@ class ValidateCallbackForm(FormValidationAction):
         found = phone_in(tracker.latest_message.get("text") or "")
         return {"callback_phone": found[1].stored} if found else {}
 
+    async def extract_callback_best_time(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """A time given with the number ("Teresa Lin, 626 555 0190, evenings") is kept."""
+        if tracker.get_slot("callback_best_time") or asked(tracker, "callback_best_time"):
+            return {}
+        when = time_after_number(tracker.latest_message.get("text") or "")
+        return {"callback_best_time": when} if when else {}
+
     async def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if answer_digression(dispatcher, tracker):
             return {"callback_phone": None}
@@ -232,7 +274,7 @@ class ValidateCallbackForm(FormValidationAction):
             return {"callback_phone": value}  # already parsed (extracted, or kept while correcting)
         # "ok. 760-555-0145", "my number is (858) 555 0199", "six one nine, five five five, ..."
         found = phone_in(str(value)) or phone_in(in_digits(str(value)))
-        if found and PLAIN_WORDS.match(found[0]):
+        if found and (PLAIN_WORDS.match(found[0]) or time_after_number(str(value))):
             return {"callback_phone": found[1].stored, "callback_phone_attempts": 0}
         attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1
         if attempts < MAX_PHONE_ATTEMPTS:
@@ -241,11 +283,14 @@ class ValidateCallbackForm(FormValidationAction):
 
     async def validate_callback_best_time(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = " ".join(str(value).split())
-        looks_like_a_time = asked(tracker, "callback_best_time") and TIME_WORDS.search(text)
+        usable = bool(text) and len(text) <= MAX_TIME_CHARS and "<" not in text and ">" not in text
+        if not asked(tracker, "callback_best_time"):
+            # Said with the number (extract_callback_best_time); if unusable, it is asked for.
+            return {"callback_best_time": text if usable else None}
         # "Before we continue, will Medicare cover this?" is a question, not a time.
-        if (not looks_like_a_time or text.endswith("?")) and answer_digression(dispatcher, tracker):
+        if (not TIME_WORDS.search(text) or text.endswith("?")) and answer_digression(dispatcher, tracker):
             return {"callback_best_time": None}
-        if not text or len(text) > MAX_TIME_CHARS or "<" in text or ">" in text:
+        if not usable:
             dispatcher.utter_message(response="utter_callback_time_invalid")
             return {"callback_best_time": None}
         return {"callback_best_time": text}

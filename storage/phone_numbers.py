@@ -2,11 +2,11 @@
 
 A callback request's number is stored in E.164, with an extension as
 ";ext=123" ("+16195550142;ext=12"), after the assistant has read it from what
-the person typed (actions/callback.py: strict, valid numbers only). Numbers
-typed without a country code are read in REGION. Everyone who shows one
-(the bot's summary, the staff app) shows it in national format at home and
-international format otherwise, and dials it with an RFC 3966 tel: link;
-everyone who looks one up (the staff app's search, make erase) compares E.164.
+the person typed (actions/callback.py: valid numbers, or North American numbers
+of the right shape). Numbers typed without a country code are read in REGION.
+Everyone who shows one (the bot's summary, the staff app) shows it in national
+format at home and international format otherwise, and dials it with an RFC 3966
+tel: link; everyone who looks one up (the staff app's search, make erase) compares E.164.
 """
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def shown(stored: str) -> str:
         number = phonenumbers.parse(number_part, None)
     except phonenumbers.NumberParseException:
         return stored
-    at_home = phonenumbers.region_code_for_number(number) == REGION
+    region = phonenumbers.region_code_for_number(number)
+    # An area code the library doesn't know yet (actions/callback.py takes them) is at home too.
+    at_home = region == REGION or (region is None and number.country_code == phonenumbers.country_code_for_region(REGION))
     text = phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.NATIONAL if at_home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )

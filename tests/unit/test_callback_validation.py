@@ -101,6 +101,8 @@ def test_digression_answers_match_the_rules():
     ("it's Dana", "Dana"), ("my name is Dana Ruiz", "Dana Ruiz"), ("Hi, I'm Sam", "Sam"),
     # Words said on the way to the name.
     ("sorry, Lupe", "Lupe"), ("lol fine, Chidi", "Chidi"), ("ok whatever, Dmitri Volkov", "Dmitri Volkov"),
+    # The person to call, when it is someone else.
+    ("her name is Gloria", "Gloria"), ("his name is Luis Ortega", "Luis Ortega"), ("soy Carmen", "Carmen"),
 ])
 def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed, kept):
     assert clean_name(typed) == kept
@@ -160,10 +162,42 @@ async def test_a_number_said_in_words_is_read(typed):
     ("ok whatever call me then. Dwayne 559-555-0104", "Dwayne"),
     ("call me at 206 555 0117", None),
     ("my son Kevin needs help, call 206 555 0117", None),
+    # Signed after the request, or introduced as someone else's.
+    ("call me pls - Lisa", "Lisa"), ("ok just call me then, Jessica", "Jessica"),
+    ("fair enough. can someone call her? Her name's Tessa", "Tessa"),
+    ("please call me, name's Owen, number 619 777 1203", "Owen"),
+    ("my son's name is Kevin, please call me at 619 777 1203", None),
+    ("call me. Thanks", None), ("can you call me? Evenings", None), ("call me, Please", None),
 ])
 async def test_a_name_written_just_before_the_number_in_a_request_is_kept(typed, name):
     found = await ValidateCallbackForm().extract_callback_name(CollectingDispatcher(), tracker(None, text=typed), {})
     assert found == ({"callback_name": name} if name else {})
+
+
+@pytest.mark.parametrize("typed, when", [
+    ("call me pls. Mia 555 400 1122 mornings", "mornings"),
+    ("I'd like a callback. Teresa Lin, 626 555 0190, evenings", "evenings"),
+    ("call me back please, this is Greg, 619 310 7722, anytime after lunch", "anytime after lunch"),
+    ("Please call me: Rosa Delgado, 619-301-6677, weekday mornings. It's about my son.", "weekday mornings"),
+    ("call me at 619 310 7722 after 5 p.m. thanks", "after 5 p.m"),
+    ("call me at 619 310 7722", None),
+    ("call me at 619 310 7722, is that ok?", None),
+    ("call me at 619 310 7722, my son needs help", None),
+])
+async def test_a_time_said_after_the_number_is_kept(typed, when):
+    found = await ValidateCallbackForm().extract_callback_best_time(CollectingDispatcher(), tracker(None, text=typed), {})
+    assert found == ({"callback_best_time": when} if when else {})
+
+
+async def test_a_time_said_with_the_number_is_held_to_the_same_bounds():
+    assert (await validate("callback_best_time", "after <b>5</b>", requested_slot="callback_name"))[0] == {
+        "callback_best_time": None
+    }
+
+
+async def test_a_time_said_with_the_number_at_the_phone_question_is_no_mistake():
+    result, messages = await validate("callback_phone", "(442) 555-0190, I'm at work till 5 so after that")
+    assert result == {"callback_phone": "+14425550190", "callback_phone_attempts": 0} and messages == []
 
 
 async def test_a_name_introduced_before_the_question_is_kept():

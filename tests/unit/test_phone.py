@@ -16,6 +16,8 @@ from storage import phone_numbers
         ("+1 855-508-0437 x7", "+18555080437;ext=7", "(855) 508-0437 ext. 7"),
         ("+44 20 7946 0958", "+442079460958", "+44 20 7946 0958"),
         ("+33 1 42 68 53 00", "+33142685300", "+33 1 42 68 53 00"),
+        # An area code phonenumbers' list doesn't know (yet), in the North American shape.
+        ("555 442 9010", "+15554429010", "(555) 442-9010"),
     ],
 )
 def test_valid_numbers_are_normalised(typed, stored, shown):
@@ -39,6 +41,10 @@ def test_valid_numbers_are_normalised(typed, stored, shown):
         "619 555 0123 4567 8901 2345",
         "1" * 60,
         "<b>6195550123</b>",
+        # Not a North American number's shape: an area code or exchange starting with 0 or 1, or N11.
+        "055 442 9010",
+        "619 055 0123",
+        "911 555 0123",
     ],
 )
 def test_bad_numbers_are_refused(typed):

@@ -25,8 +25,10 @@ SUSPECTED_KEY = "crisis_suspected"
 
 def message_language(tracker: Tracker) -> str:
     """The language of the crisis: the latest message's, or, for a tap on the check-in's
-    "yes" button, that of the message the check-in asked about."""
-    for parse in _latest_parses(tracker, 2):
+    "yes" button or a message after the crisis reply, that of the message before."""
+    for parse in _latest_parses(tracker, 3):
+        if (parse.get("intent") or {}).get("name") == "spanish":
+            return "es"  # "está en su cuarto ahora", after the crisis reply
         found = parse.get(SAFETY_NET_KEY) or parse.get(SUSPECTED_KEY)
         if found:
             return "es" if found.get("language") == "es" else "en"

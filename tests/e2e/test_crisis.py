@@ -60,6 +60,33 @@ def test_crisis_interrupts_a_flow_and_the_conversation_can_go_on(assistant, send
     assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
 
 
+# Payloads stand for what the classifier makes of "no one would care", "i have a gun
+# in the house", "im getting really sleepy" after the crisis reply.
+@pytest.mark.parametrize("follow_up", ["/nlu_fallback", "/crisis_check_in", "/report_withdrawal"])
+def test_after_the_crisis_reply_words_not_understood_keep_the_crisis_reply(assistant, sender, follow_up):
+    assert is_crisis_reply(assistant.say(sender, "i want to end my life"))
+    reply = assistant.say(sender, follow_up)
+    text = check_turn(reply)
+    assert is_crisis_reply(reply)
+    assert "are you thinking about ending your life" not in text  # no question: it was already told
+    assert is_crisis_reply(assistant.say(sender, follow_up)), "and the next one too"
+    assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
+
+
+def test_after_the_crisis_reply_asking_for_a_person_gets_the_lines_and_the_team(assistant, sender):
+    assistant.say(sender, "i want to end my life")
+    reply = assistant.say(sender, "i just need to talk to someone")
+    check_turn(reply)
+    assert is_crisis_reply(reply)
+    assert any(m.get("response", "").startswith("utter_human") for m in reply)
+
+
+def test_after_a_spanish_crisis_spanish_keeps_the_lines_in_spanish(assistant, sender):
+    assistant.say(sender, "quiero morirme")
+    reply = assistant.say(sender, "/spanish")
+    assert is_crisis_reply(reply) and "ahora mismo" in check_turn(reply)
+
+
 # A crisis the classifier suspects but isn't sure of becomes crisis_check_in
 # (tests/unit/test_crisis_component.py); the payload stands for such a message here.
 def test_the_check_in_asks_directly_and_yes_gets_the_crisis_reply(assistant, sender):

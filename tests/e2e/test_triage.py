@@ -71,6 +71,12 @@ def test_stop_midway(assistant, sender):
     assert "five days a week" in text_of(answer(assistant, sender, "what is an intensive outpatient program?"))
 
 
+def test_asking_to_be_called_mid_triage_goes_straight_to_the_callback_request(assistant, sender):
+    answer(assistant, sender, OPENING, "For me")
+    text = text_of(answer(assistant, sender, "/request_callback"))
+    assert "What name" in text and "withdrawal" not in text
+
+
 def test_a_question_mid_triage_is_answered_and_the_questions_go_on(assistant, sender):
     answer(assistant, sender, OPENING, "For me")
     text = text_of(answer(assistant, sender, "what coping skills does IOP teach?"))

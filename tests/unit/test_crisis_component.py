@@ -93,6 +93,18 @@ def test_an_unsure_crisis_that_reads_as_withdrawal_gets_the_medical_pointer(net,
     assert message.get("crisis_suspected") == {"confidence": 0.4}
 
 
+def test_a_faint_crisis_that_reads_as_a_request_for_help_starts_the_questions(net, nlp):
+    text = "i think i have a problem with pills. i dont know what i need"
+    faint = SETTINGS["check_in_threshold"] - 0.05
+    message = verdict(net, nlp, text, "crisis", faint, "request_help")
+    assert message.get("intent")["name"] == "request_help"
+    assert message.get("crisis_suspected") == {"confidence": faint}  # still there for staff to review
+    # In the check-in's range, the question is still asked.
+    assert verdict(net, nlp, text, "crisis", SETTINGS["check_in_threshold"] + 0.05, "request_help").get("intent")["name"] == (
+        "crisis_check_in"
+    )
+
+
 def undecided(net, nlp, text, *guesses):
     """The parse data after the net, for a message the FallbackClassifier couldn't decide on."""
     ranking = [{"name": "nlu_fallback", "confidence": 0.3}, *({"name": n, "confidence": c} for n, c in guesses)]

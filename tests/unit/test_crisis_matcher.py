@@ -260,6 +260,9 @@ def test_the_writers_danger_now_beside_a_passed_feeling_or_a_study_is_caught(fin
         "she just went really quiet and her lips look purple",
         "my plan is mix all my xanax with the rest of the fifth",
         "Going to sleep in the garage with the engine running?",
+        "idk if theres a point. i have all my pills counted out on the table",
+        "i burned my arm on purpose again",
+        "burned my arm with a lighter tonight",
     ],
 )
 def test_goodbyes_means_and_overdoses_said_plainly_are_caught(find, text):
@@ -267,7 +270,10 @@ def test_goodbyes_means_and_overdoses_said_plainly_are_caught(find, text):
 
 
 @pytest.mark.parametrize(
-    "text", ["can i bring my razor to residential", "after i'm gone to rehab who feeds the cat", "how much it takes to get into IOP"]
+    "text", [
+        "can i bring my razor to residential", "after i'm gone to rehab who feeds the cat", "how much it takes to get into IOP",
+        "burned my hand on the oven making dinner, nothing serious", "my mom has her pills counted out in a pill box",
+    ]
 )
 def test_everyday_words_near_those_phrases_are_not_a_crisis(find, text):
     assert find(text) == []

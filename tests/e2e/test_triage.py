@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+import knowledge
 from tests.e2e.turns import PHONE, buttons, check_turn, is_crisis_reply
 
 
@@ -27,6 +28,8 @@ OPENING = "can you help me find the right program?"
 def test_asking_for_help_starts_the_questions(assistant, sender):
     reply = answer(assistant, sender, OPENING)
     assert "sign of strength" in text_of(reply)
+    # Someone asking for help may be in danger: the lines come first, though it isn't the crisis reply.
+    assert knowledge.crisis_sentence() in text_of(reply) and not is_crisis_reply(reply)
     assert "for you, or for someone you care about" in text_of(reply)
     assert [b["title"] for b in buttons(reply)] == ["For me", "For someone I care about"]
 

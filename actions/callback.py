@@ -8,18 +8,16 @@ the request (storage/callbacks.py), and it confirms only once the database
 has committed it (docs/design.md, invariant 3). Names and phone numbers are never
 logged.
 
-Phone numbers are parsed by the phonenumbers library (default region US;
-international numbers and extensions accepted) and stored in E.164, with the
-extension as ";ext=".
+Phone numbers are read, stored and shown by storage/phone_numbers.py (the
+phonenumbers library; default region US; international numbers and extensions
+accepted; stored in E.164, with the extension as ";ext=").
 """
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
-import phonenumbers
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,53 +30,6 @@ from storage import phone_numbers
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_REGION = phone_numbers.REGION
-MAX_PHONE_CHARS = 40
-# Digits, separators, a leading +, and an extension word: nothing else. The
-# library would read "1-800-FLOWERS" or "📞 555..." happily; a person typing
-# letters or emoji most likely made a mistake, so they are asked again.
-PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().\-/]+(\s*(ext\.?|extension|x)\s*\d{1,6})?$", re.IGNORECASE)
-# A number of the North American plan by its shape: an area code and an exchange
-# that start with 2-9 and are not N11 (911, 411). phonenumbers' list of area codes
-# is only as new as the pinned release, and new ones open every year; so a
-# well-shaped number is taken even when the list doesn't know its area code (the
-# person confirms it in the summary). "055 ...", "911 ...", "619 055 ..." are not.
-NANP_SHAPE = re.compile(r"^(?!\d11)[2-9]\d{2}(?!\d11)[2-9]\d{6}$")
-
-
-@dataclass(frozen=True)
-class PhoneNumber:
-    e164: str
-    extension: Optional[str]
-
-    @property
-    def stored(self) -> str:
-        return f"{self.e164};ext={self.extension}" if self.extension else self.e164
-
-    @property
-    def display(self) -> str:
-        return phone_numbers.shown(self.stored)
-
-
-def parse_phone(text: str) -> Optional[PhoneNumber]:
-    """A valid phone number from what the person typed, or None."""
-    text = (text or "").strip()
-    if not text or len(text) > MAX_PHONE_CHARS or not PHONE_CHARACTERS.match(text):
-        return None
-    try:
-        number = phonenumbers.parse(text, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    if not (phonenumbers.is_valid_number(number) or _well_shaped_in_north_america(number)):
-        return None
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return PhoneNumber(e164=e164, extension=number.extension or None)
-
-
-def _well_shaped_in_north_america(number: phonenumbers.PhoneNumber) -> bool:
-    return number.country_code == 1 and bool(NANP_SHAPE.match(str(number.national_number)))
-
 
 FIELDS = ["callback_name", "callback_phone", "callback_best_time", "callback_note", "callback_consent"]
 MAX_PHONE_ATTEMPTS = 2
@@ -156,33 +107,16 @@ def clean_name(text: str) -> Optional[str]:
     return name
 
 
-def _first_phone_number(text: str) -> Optional[Tuple[phonenumbers.PhoneNumberMatch, PhoneNumber]]:
-    # POSSIBLE, not the matcher's default VALID: parse_phone decides what is a number.
-    for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
-        number = parse_phone(match.raw_string)
-        if number:
-            return match, number
-    return None
+def words_around(mention: phone_numbers.Mention) -> str:
+    """The message without its number: "it's Dana 619-555-0134" -> "it's Dana"."""
+    return " ".join(f"{mention.before} {mention.after}".replace(",", " ").split())
 
 
-def phone_in(text: str) -> Optional[Tuple[str, PhoneNumber]]:
-    """(the words around it, the number) when a message holds a valid phone number."""
-    found = _first_phone_number(text)
-    if not found:
-        return None
-    match, number = found
-    rest = f"{text[: match.start]} {text[match.end:]}"
-    return " ".join(rest.replace(",", " ").split()), number
-
-
-def time_after_number(text: str) -> Optional[str]:
+def time_after(mention: phone_numbers.Mention) -> Optional[str]:
     """When to call, said after the number: "Mia 555 400 1122 mornings",
     "(442) 555-0190, I'm at work till 5 so after that"."""
-    found = _first_phone_number(text)
-    if not found:
-        return None
     # Its first sentence: "weekday mornings. It's about my son." is a time, then a note.
-    tail = re.split(r"[.;!?](?:\s|$)", text[found[0].end:].strip(" ,;:-–"))[0].strip(" ,.")
+    tail = re.split(r"[.;!?](?:\s|$)", mention.after.strip(" ,;:-–"))[0].strip(" ,.")
     if not tail or "?" in tail or len(tail) > MAX_TIME_CHARS or not TIME_WORDS.search(tail):
         return None
     return " ".join(tail.split())
@@ -197,11 +131,8 @@ def in_digits(text: str) -> str:
     return re.sub(r"[a-z]+", lambda m: SPOKEN_DIGITS.get(m.group(0), m.group(0)), text.lower()).replace(",", " ")
 
 
-def name_before_number(text: str) -> Optional[str]:
-    found = _first_phone_number(text)
-    if not found:
-        return None
-    match = NAME_BEFORE_NUMBER.search(text[: found[0].start])
+def name_before(mention: phone_numbers.Mention) -> Optional[str]:
+    match = NAME_BEFORE_NUMBER.search(mention.before)
     return clean_name(match.group(1)) if match else None
 
 
@@ -233,9 +164,9 @@ class ValidateCallbackForm(FormValidationAction):
         if answer_digression(dispatcher, tracker):
             return {"callback_name": None}
         text, number = str(value), None
-        if asked(tracker, "callback_name") and phone_in(text):
-            text, number = phone_in(text)  # "it's Dana 619-555-0134": both answers at once
-            text = NUMBER_TALK.sub(" ", text)
+        mention = phone_numbers.first_in(text) if asked(tracker, "callback_name") else None
+        if mention:  # "it's Dana 619-555-0134": both answers at once
+            text, number = NUMBER_TALK.sub(" ", words_around(mention)), mention.number
         name = clean_name(text)
         if name is None:
             dispatcher.utter_message(response="utter_callback_name_invalid", max_chars=MAX_NAME_CHARS)
@@ -250,21 +181,26 @@ class ValidateCallbackForm(FormValidationAction):
             return {}
         text = tracker.latest_message.get("text") or ""
         introduced = NAME_INTRODUCED.search(text) or NAME_AFTER_REQUEST.search(text)
-        name = clean_name(introduced.group(1)) if introduced else name_before_number(text)
+        if introduced:
+            name = clean_name(introduced.group(1))
+        else:
+            mention = phone_numbers.first_in(text)
+            name = name_before(mention) if mention else None
         return {"callback_name": name} if name else {}
 
     async def extract_callback_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A number given before it was asked for ("call me at 619 555 0134") is kept."""
         if tracker.get_slot("callback_phone") or asked(tracker, "callback_phone") or asked(tracker, "callback_name"):
             return {}
-        found = phone_in(tracker.latest_message.get("text") or "")
-        return {"callback_phone": found[1].stored} if found else {}
+        mention = phone_numbers.first_in(tracker.latest_message.get("text") or "")
+        return {"callback_phone": mention.number.stored} if mention else {}
 
     async def extract_callback_best_time(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A time given with the number ("Teresa Lin, 626 555 0190, evenings") is kept."""
         if tracker.get_slot("callback_best_time") or asked(tracker, "callback_best_time"):
             return {}
-        when = time_after_number(tracker.latest_message.get("text") or "")
+        mention = phone_numbers.first_in(tracker.latest_message.get("text") or "")
+        when = time_after(mention) if mention else None
         return {"callback_best_time": when} if when else {}
 
     async def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -273,9 +209,9 @@ class ValidateCallbackForm(FormValidationAction):
         if not asked(tracker, "callback_phone") and str(value).startswith("+"):
             return {"callback_phone": value}  # already parsed (extracted, or kept while correcting)
         # "ok. 760-555-0145", "my number is (858) 555 0199", "six one nine, five five five, ..."
-        found = phone_in(str(value)) or phone_in(in_digits(str(value)))
-        if found and (PLAIN_WORDS.match(found[0]) or time_after_number(str(value))):
-            return {"callback_phone": found[1].stored, "callback_phone_attempts": 0}
+        mention = phone_numbers.first_in(str(value)) or phone_numbers.first_in(in_digits(str(value)))
+        if mention and (PLAIN_WORDS.match(words_around(mention)) or time_after(mention)):
+            return {"callback_phone": mention.number.stored, "callback_phone_attempts": 0}
         attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1
         if attempts < MAX_PHONE_ATTEMPTS:
             dispatcher.utter_message(response="utter_callback_phone_invalid")
@@ -326,10 +262,6 @@ def note_of(tracker: Tracker) -> Optional[str]:
     return None if note in (None, "-") else note
 
 
-def display_phone(stored: str) -> str:
-    return phone_numbers.shown(stored)
-
-
 class ActionCallbackReview(Action):
     """The summary to confirm, or why nothing will be sent."""
 
@@ -345,7 +277,7 @@ class ActionCallbackReview(Action):
             return reset_events()
         dispatcher.utter_message(
             response="utter_callback_summary",
-            phone_shown=display_phone(tracker.get_slot("callback_phone")),
+            phone_shown=phone_numbers.shown(tracker.get_slot("callback_phone")),
             note_shown=note_of(tracker) or "none",
         )
         return []

@@ -1,22 +1,86 @@
-"""Phone numbers as the project stores and shows them: the one home of the format.
+"""Phone numbers as the project reads, stores and shows them: the one home of the format.
 
-A callback request's number is stored in E.164, with an extension as
-";ext=123" ("+16195550142;ext=12"), after the assistant has read it from what
-the person typed (actions/callback.py: valid numbers, or North American numbers
-of the right shape). Numbers typed without a country code are read in REGION.
-Everyone who shows one (the bot's summary, the staff app) shows it in national
-format at home and international format otherwise, and dials it with an RFC 3966
-tel: link; everyone who looks one up (the staff app's search, make erase) compares E.164.
+A callback request's number is read from what the person typed (`parse` for an
+answer that is only a number, `first_in` for a number inside a sentence: valid
+numbers, or North American numbers of the right shape) and stored in E.164,
+with an extension as ";ext=123" ("+16195550142;ext=12"). Numbers typed without
+a country code are read in REGION. Everyone who shows one (the bot's summary,
+the staff app) shows it in national format at home and international format
+otherwise, and dials it with an RFC 3966 tel: link; everyone who looks one up
+(the staff app's search, make erase) compares E.164.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 import phonenumbers
 import sqlalchemy as sa
 
 REGION = "US"  # where numbers typed without a country code are read
+MAX_TYPED_CHARS = 40
+# Digits, separators, a leading +, and an extension word: nothing else. The
+# library would read "1-800-FLOWERS" or "📞 555..." happily; a person typing
+# letters or emoji most likely made a mistake, so they are asked again.
+TYPED_NUMBER = re.compile(r"^\+?[\d\s().\-/]+(\s*(ext\.?|extension|x)\s*\d{1,6})?$", re.IGNORECASE)
+# A number of the North American plan by its shape: an area code and an exchange
+# that start with 2-9 and are not N11 (911, 411). phonenumbers' list of area codes
+# is only as new as the pinned release, and new ones open every year; so a
+# well-shaped number is taken even when the list doesn't know its area code (the
+# person confirms it in the summary). "055 ...", "911 ...", "619 055 ..." are not.
+NANP_SHAPE = re.compile(r"^(?!\d11)[2-9]\d{2}(?!\d11)[2-9]\d{6}$")
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    e164: str
+    extension: Optional[str]
+
+    @property
+    def stored(self) -> str:
+        return f"{self.e164};ext={self.extension}" if self.extension else self.e164
+
+    @property
+    def display(self) -> str:
+        return shown(self.stored)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A phone number inside a message, with the words before and after it."""
+    number: PhoneNumber
+    before: str
+    after: str
+
+
+def parse(text: str) -> Optional[PhoneNumber]:
+    """A phone number from an answer that is only a number ("(619) 555-0123 x7"), or None."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_TYPED_CHARS or not TYPED_NUMBER.match(text):
+        return None
+    try:
+        number = phonenumbers.parse(text, REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not (phonenumbers.is_valid_number(number) or _well_shaped_in_north_america(number)):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneNumber(e164=e164, extension=number.extension or None)
+
+
+def first_in(text: str) -> Optional[Mention]:
+    """The first phone number in a message ("it's Dana 619-555-0134, mornings"), or None."""
+    # POSSIBLE, not the matcher's default VALID: `parse` decides what is a number.
+    for match in phonenumbers.PhoneNumberMatcher(text or "", REGION, leniency=phonenumbers.Leniency.POSSIBLE):
+        number = parse(match.raw_string)
+        if number:
+            return Mention(number, before=text[: match.start], after=text[match.end:])
+    return None
+
+
+def _well_shaped_in_north_america(number: phonenumbers.PhoneNumber) -> bool:
+    return number.country_code == 1 and bool(NANP_SHAPE.match(str(number.national_number)))
 
 
 def shown(stored: str) -> str:
@@ -27,7 +91,7 @@ def shown(stored: str) -> str:
     except phonenumbers.NumberParseException:
         return stored
     region = phonenumbers.region_code_for_number(number)
-    # An area code the library doesn't know yet (actions/callback.py takes them) is at home too.
+    # An area code the library doesn't know yet (NANP_SHAPE takes them) is at home too.
     at_home = region == REGION or (region is None and number.country_code == phonenumbers.country_code_for_region(REGION))
     text = phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.NATIONAL if at_home else phonenumbers.PhoneNumberFormat.INTERNATIONAL

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_digression
-from actions.triage import answers_from, yes_no_words
+from actions.triage import answers_from, skipped, yes_no_words
 from channels.ownership import conversation_ref
 from storage import phone_numbers
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
@@ -35,6 +35,7 @@ FIELDS = ["callback_name", "callback_phone", "callback_best_time", "callback_not
 MAX_PHONE_ATTEMPTS = 2
 MAX_NAME_CHARS = 60
 MAX_TIME_CHARS = 60
+MAX_UNSURE_TIME_WORDS = 5  # "maybe after 5?" is a time; a longer sentence with a "?" asks something
 MAX_NOTE_CHARS = 500
 # Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
@@ -42,13 +43,16 @@ NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
 # Words said on the way: "sorry, Lupe", "lol fine, Chidi", "ok whatever, Dmitri Volkov".
 NAME_LEAD_IN = re.compile(
     r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah|sorry|lol|fine|whatever|alright|um+|oh|well)[,!.]?\s+)*"
-    r"(?:(?:my name is|my name's|my name|name is|name's|it's|it is|this is|i'm|i am|im|call me|ask for|"
+    r"(?:(?:my name is|my name's|my name|name is|name's|it's|it is|this is|i'm|i am|im|"
+    r"(?:you can |just )?call me|ask for|"
     r"they can ask for|(?:her|his|their) name is|(?:her|his|their) name's|soy|me llamo)\s+)?",
     re.IGNORECASE,
 )
 # A name written just before the number, in a request to be called:
 # "call me please, Jean-Baptiste Ngata, 206 555 0117", "ok call me then. Dwayne 559-555-0104".
 NAME_BEFORE_NUMBER = re.compile(r"(?:^|[.,;:!?]\s*)([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[\s,:\-]*$")
+# Where a sentence ends and the next begins: "call me, I'm her brother. Ray".
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 # Digits said in words, as voice typing writes them: "six one nine, five five five, ...".
 SPOKEN_DIGITS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -56,11 +60,11 @@ SPOKEN_DIGITS = {
 }
 # Words around a number that read as a sentence; emoji or symbols there most
 # likely mean a slip ("📞 619 555 0123"), so the number is asked for again.
-PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’\-]+[^\W\d_]*)*$")
+PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’()\-]+[^\W\d_]*)*$")
 # An answer to "when is the best time?": "after 3", "late morning", "weekdays before noon".
 TIME_WORDS = re.compile(
     r"\d|\b((?:morning|afternoon|evening|night)s?|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"
-    r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|hours)\b",
     re.IGNORECASE,
 )
 # The words about the number around a name given with it: "my name is Aaliyah and my
@@ -82,8 +86,11 @@ NAME_INTRODUCED = re.compile(
 # "ok just call me then, Jessica".
 NAME_AFTER_REQUEST = re.compile(
     r"\b(?i:call|ring|phone)\s+(?i:me|her|him|us)\b[^.,;:!?\-–]*[.,;:!?\-–]+\s*"
-    r"([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[.!]?\s*$"
+    r"([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})(?:\s+here)?[.!]?\s*$"
 )
+# What people add after their name that is no part of it: "Linda Park (daughter)",
+# "Monica Reyes, LCSW", "Mo here".
+NAME_TRAILER = re.compile(r"(?:\s*\([^()]*\)|\s*,\s*[A-Z]{2,5}\.?|\s+here)\s*$")
 # Words that answer something but are no name: "afternoon" typed at the name question.
 NOT_NAMES = {
     "yes", "no", "yeah", "yep", "nope", "ok", "okay", "sure", "idk", "dunno", "none", "nothing", "me", "hi",
@@ -93,18 +100,29 @@ NOT_NAMES = {
     "thank you", "now", "tonight", "soon",
 }
 # Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
-NOT_IN_NAMES = {"my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you"}
+NOT_IN_NAMES = {
+    "my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you", "maybe",
+}
+# The best time of someone who skipped the question, as the summary and the staff app show it.
+NO_PREFERENCE = "no preference"
 NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
 
 
 def clean_name(text: str) -> Optional[str]:
     name = " ".join((text or "").split()).strip(" ,!")
-    name = NAME_LEAD_IN.sub("", name).strip(" ,!")
+    name = NAME_TRAILER.sub("", NAME_LEAD_IN.sub("", name)).strip(" ,!")
     if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name) or name.lower() in NOT_NAMES:
         return None
     if NOT_IN_NAMES & set(name.lower().split()):
         return None
     return name
+
+
+def signed_name(text: str) -> Optional[str]:
+    """A name signed as the last sentence, capitalised: "call me, I'm her brother. Ray"."""
+    sentences = SENTENCE_BREAK.split(text.strip())
+    last = sentences[-1]
+    return clean_name(last) if len(sentences) > 1 and last[:1].isupper() else None
 
 
 def words_around(mention: phone_numbers.Mention) -> str:
@@ -167,7 +185,7 @@ class ValidateCallbackForm(FormValidationAction):
         mention = phone_numbers.first_in(text) if asked(tracker, "callback_name") else None
         if mention:  # "it's Dana 619-555-0134": both answers at once
             text, number = NUMBER_TALK.sub(" ", words_around(mention)), mention.number
-        name = clean_name(text)
+        name = clean_name(text) or signed_name(text)
         if name is None:
             dispatcher.utter_message(response="utter_callback_name_invalid", max_chars=MAX_NAME_CHARS)
             return {"callback_name": None}
@@ -223,8 +241,12 @@ class ValidateCallbackForm(FormValidationAction):
         if not asked(tracker, "callback_best_time"):
             # Said with the number (extract_callback_best_time); if unusable, it is asked for.
             return {"callback_best_time": text if usable else None}
-        # "Before we continue, will Medicare cover this?" is a question, not a time.
-        if (not TIME_WORDS.search(text) or text.endswith("?")) and answer_digression(dispatcher, tracker):
+        if skipped(tracker):
+            return {"callback_best_time": NO_PREFERENCE}
+        # "Before we continue, will Medicare cover this?" is a question, not a time;
+        # "idk, around 3?" is a time said unsurely.
+        unsure_time = TIME_WORDS.search(text) and len(text.split()) <= MAX_UNSURE_TIME_WORDS
+        if (not TIME_WORDS.search(text) or text.endswith("?") and not unsure_time) and answer_digression(dispatcher, tracker):
             return {"callback_best_time": None}
         if not usable:
             dispatcher.utter_message(response="utter_callback_time_invalid")
@@ -234,7 +256,11 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_note(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = " ".join(str(value).split())
         # "nope" is nothing to add; "no, but call after 5" is a note.
-        if text.lower().strip(".! ") in NOTHING_TO_ADD or (yes_or_no(tracker) == "no" and len(text.split()) <= 3):
+        if (
+            skipped(tracker)
+            or text.lower().strip(".! ") in NOTHING_TO_ADD
+            or (yes_or_no(tracker) == "no" and len(text.split()) <= 3)
+        ):
             return {"callback_note": "-"}  # answered: nothing to add
         if len(text) > MAX_NOTE_CHARS:
             dispatcher.utter_message(response="utter_callback_note_too_long", max_chars=MAX_NOTE_CHARS)

@@ -22,13 +22,14 @@ import knowledge
 from actions.answers import answer_digression
 from knowledge import Level
 
+MAX_SKIP_WORDS = 7  # "I'd rather not answer that one" is a skip; a longer message is an answer
 QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health", "prior_treatment"]
 UNSURE = re.compile(
     r"\b(not sure|unsure|don'?t know|dunno|idk|maybe|no idea|not certain|probably|possibly|kinda|"
     r"(?<!what )kind of|(?<!what )sort of|"
     r"hard to say|(it )?depends?( on)?|could be|i guess|"
     # Spanish, for the answer to a check-in asked in Spanish.
-    r"no s[eé]|tal vez|quiz[aá]s|a veces)\b",
+    r"no s[eé]|tal vez|quiz[aá]s|a veces)\b|🤷|🤔|😐|¯\\_\(ツ\)_/¯",
     re.IGNORECASE,
 )
 # The people a visitor may ask for help for, in one list for both patterns below.
@@ -36,16 +37,20 @@ RELATIONS = (
     r"son|daughter|child|kids?|teen|teenager|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|friend|"
     r"mom|mother|dad|father|brother|sister|cousin|uncle|aunt|parent|grandson|granddaughter|grandchild|nephew|"
     r"niece|roommate|loved one|spouse|stepson|stepdaughter|stepmom|stepdad|grandma|grandpa|grandmother|"
-    r"grandfather|in-law|coworker|co-worker|colleague|employee|buddy|best friend|bestie|neighbou?r|client|student"
+    r"grandfather|in-law|coworker|co-worker|colleague|employee|buddy|best friend|bestie|neighbou?r|client|student|"
+    # As people type them on a phone.
+    r"gf|bf|sis|bro|mum|mama|hubby|grandkids?|patient"
 )
 # An answer to "for you or someone you care about?".
 SOMEONE_ELSE = re.compile(rf"\b(someone|somebody|family|they|he|she|him|her|{RELATIONS})\b", re.IGNORECASE)
 MYSELF = re.compile(r"\b(me|myself|i|mine|for me)\b", re.IGNORECASE)
 # Said before the question: "my son ...", "our daughter", "my 20 year old daughter",
-# "for my 16 year old", "for him", "she drinks every day".
+# "for my 16 year old", "for him", "she drinks every day", "sis is using again",
+# "I have a 19 y/o client".
 LOVED_ONE = re.compile(
-    rf"\b(my|our)\s+(?:[\w'-]+\s+){{0,4}}?({RELATIONS})\b|\b(my|our)\s+\d+\s*(year old|yr old|yo|y/o)\b|"
-    r"\bfor (him|her|them)\b|\b(he|she)('s| is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b",
+    rf"\b(my|our)\s+(?:[\w'/-]+\s+){{0,4}}?({RELATIONS})\b|\b(my|our)\s+\d+\s*(year old|yr old|yo|y/o)\b|"
+    rf"\bi have an?\s+(?:[\w'/-]+\s+){{0,4}}?({RELATIONS})\b|"
+    rf"\bfor (him|her|them)\b|\b(he|she|{RELATIONS})('s| is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b",
     re.IGNORECASE,
 )
 ABOUT_MYSELF = re.compile(
@@ -235,6 +240,14 @@ def said_in_words(slot: str, text: str) -> Optional[str]:
     return None
 
 
+def skipped(tracker: Tracker) -> bool:
+    """Whether the latest message passes over the question ("skip", "i'd rather not say").
+    Only a short one: a longer message the classifier took for a skip is an answer
+    ("please don't call before 5, skip the voicemail" is a note), and nothing is lost."""
+    latest = tracker.latest_message
+    return (latest.get("intent") or {}).get("name") == "skip" and len((latest.get("text") or "").split()) <= MAX_SKIP_WORDS
+
+
 def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
     if UNSURE.search(text):
         return "unsure"
@@ -279,6 +292,9 @@ class ValidateTriageForm(FormValidationAction):
     async def _yes_no(self, slot: str, value: Any, dispatcher, tracker) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != slot:
             return {slot: value}  # an earlier answer, kept as it was
+        if skipped(tracker):  # left for the admissions team to go over
+            dispatcher.utter_message(response="utter_triage_noted_as_unsure")
+            return {slot: "unsure"}
         text = str(value)
         answer = yes_no_unsure(tracker, text)
         if answer:

@@ -103,6 +103,9 @@ def test_digression_answers_match_the_rules():
     ("sorry, Lupe", "Lupe"), ("lol fine, Chidi", "Chidi"), ("ok whatever, Dmitri Volkov", "Dmitri Volkov"),
     # The person to call, when it is someone else.
     ("her name is Gloria", "Gloria"), ("his name is Luis Ortega", "Luis Ortega"), ("soy Carmen", "Carmen"),
+    ("you can call me Mo", "Mo"),
+    # What people add after a name that is no part of it.
+    ("Linda Park (daughter)", "Linda Park"), ("Monica Reyes, LCSW", "Monica Reyes"), ("John Miller here", "John Miller"),
 ])
 def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed, kept):
     assert clean_name(typed) == kept
@@ -111,6 +114,25 @@ def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed,
 @pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning", "it's for my son", "I am not sure", "sorry", "lol"])
 def test_answers_that_are_no_name_are_asked_again(typed):
     assert clean_name(typed) is None
+
+
+async def test_a_name_signed_after_a_sentence_is_read():
+    assert (await validate("callback_name", "call me, I'm her brother. Ray"))[0] == {"callback_name": "Ray"}
+    assert (await validate("callback_name", "I'm not sure. Maybe later"))[0] == {"callback_name": None}
+
+
+async def test_a_number_with_a_word_in_brackets_is_read():
+    result = (await validate("callback_phone", "415 555 0132 (cell)"))[0]
+    assert result == {"callback_phone": "+14155550132", "callback_phone_attempts": 0}
+
+
+async def test_skipping_the_note_leaves_it_empty_and_skipping_the_time_means_no_preference():
+    assert (await validate("callback_note", "skip this one", intent="skip", confidence=0.9))[0] == {"callback_note": "-"}
+    assert (await validate("callback_best_time", "pass", intent="skip", confidence=0.9))[0] == {
+        "callback_best_time": "no preference"}
+    # A longer message the classifier took for a skip is a note: nothing is lost.
+    note = "please don't call before 5, and skip the voicemail, my wife checks it"
+    assert (await validate("callback_note", note, intent="skip", confidence=0.6))[0] == {"callback_note": note}
 
 
 async def test_a_name_and_a_number_in_one_message_fill_both_answers():
@@ -150,6 +172,11 @@ async def test_a_time_is_taken_as_the_best_time_even_if_it_reads_like_a_question
     assert (await validate("callback_best_time", "after 3", intent="ask_after_iop", confidence=0.9))[0] == {
         "callback_best_time": "after 3"
     }
+    # A time said unsurely, with a question mark: still the time, not a question about hours.
+    assert (await validate("callback_best_time", "idk, around 3?", intent="ask_admissions_info", confidence=0.9)) == (
+        {"callback_best_time": "idk, around 3?"}, [])
+    assert (await validate("callback_best_time", "school hours", intent="ask_level_schedule", confidence=0.9))[0] == {
+        "callback_best_time": "school hours"}
 
 
 @pytest.mark.parametrize("typed", ["six one nine, five five five, zero one two three", "Six one nine 555 zero one two three."])

@@ -39,6 +39,10 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         ("i need to stop drinking, which program", "me"),
         ("yo i need help gettin off fent", "me"),
         ("i want to sign up for iop", "me"),
+        # As people type on a phone, and people who ask for someone in their care.
+        ("i think my gf needs help", "someone_else"),
+        ("sis is using again after two rehabs, what do we do", "someone_else"),
+        ("social worker here, I have a 19 y/o client on opioids. which level?", "someone_else"),
     ],
 )
 def test_who_the_help_is_for_is_read_from_the_opening(opening, who):
@@ -67,6 +71,7 @@ async def answer(slot, text, intent="nlu_fallback"):
         ("triage_mental_health", "PTSD from Iraq", "yes"),
         ("triage_prior_treatment", "VA had me in a program in 2015", "yes"),
         ("triage_prior_treatment", "no idea honestly", "unsure"),
+        ("triage_safe_home", "🤷", "unsure"),
         # The answer at the end of a sentence, hedges, and what a sentence says without yes or no.
         ("triage_can_attend", "she's home all day with the baby so yes", "yes"),
         ("triage_can_attend", "he only works mornings, he could come in the afternoon", "yes"),
@@ -111,6 +116,11 @@ async def test_an_answer_the_classifier_takes_for_a_guide_question_is_still_an_a
 
 async def test_a_question_asked_instead_is_not_taken_for_an_unsure_answer():
     assert (await answer("triage_can_attend", "what kind of therapy do they do there"))[0] is None
+
+
+@pytest.mark.parametrize("typed", ["skip", "i'd rather not say"])
+async def test_a_question_skipped_is_noted_as_not_sure_and_the_questions_go_on(typed):
+    assert await answer("triage_mental_health", typed, intent="skip") == ("unsure", ["utter_triage_noted_as_unsure"])
 
 
 async def test_an_answer_that_says_nothing_is_asked_again():

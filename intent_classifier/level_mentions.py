@@ -18,6 +18,9 @@ Runs after the FallbackClassifier (config.yml) and before the crisis net:
 * "What about X?" that names no level and points at none ("ok what about
   insurance", "what about vaping") asks about something the guide doesn't
   cover: the honest answer (`ask_admissions_info`), not "which level?".
+* "The one where you live there", "the program where you go a few days a
+  week" describe a level by what the guide says of it (the table's
+  `described_as`): an entity, as if it had been named.
 * "The least intensive one" and "the most intense level" name the first and
   the last level of the table, "the 5th one" the fifth of the overview's
   list: an entity, and a question about that level unless another aspect of
@@ -63,6 +66,13 @@ ORDINALS = re.compile(
     r"\s+(?:one|level|option)\b",
     re.IGNORECASE,
 )
+# What comes before a level described rather than named: "the one where", "the program that".
+DESCRIBED = re.compile(
+    r"\b(?:the|that|a)\s+(?:one|program|programme|place|level|option|kind|type|treatment)\s+"
+    r"(?:where|that|in which|with)\b",
+    re.IGNORECASE,
+)
+DESCRIPTION_CHARS = 80  # how far after "the one where" the description may run
 NOT_IN_GUIDE_INTENT = "ask_admissions_info"
 # Words that point back at a level already talked about: "and that one?", "what about there?".
 POINTS_BACK = re.compile(r"\b(it|its|that|this|those|these|one|ones|them|there|level|levels|program|same)\b", re.IGNORECASE)
@@ -96,6 +106,32 @@ def levels_named_by_place(text: str) -> List[Dict[str, Any]]:
         rank = ORDINAL_WORDS.index(m.group("word").lower()) + 1 if m.group("word") else int(m.group("digit") or m.group("number"))
         if rank <= len(levels):
             found.append(_entity(levels[rank - 1].id, m))
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def level_descriptions() -> Tuple[Tuple[str, "re.Pattern"], ...]:
+    """(level id, compiled description) for every `described_as` of the levels table."""
+    return tuple(
+        (level.id, re.compile(pattern, re.IGNORECASE)) for level in knowledge.levels() for pattern in level.descriptions
+    )
+
+
+def levels_described(text: str) -> List[Dict[str, Any]]:
+    """Levels described by what the guide says of them: "the one where you live there"."""
+    found = []
+    for lead in DESCRIBED.finditer(text):
+        rest = text[lead.end() : lead.end() + DESCRIPTION_CHARS]
+        matches = [
+            (m.start(), m.end(), level_id)
+            for level_id, pattern in level_descriptions()
+            for m in [pattern.search(rest)]
+            if m
+        ]
+        if matches:
+            _, end, level_id = min(matches)  # the description said first
+            found.append({"entity": ENTITY, "value": level_id, "start": lead.start(), "end": lead.end() + end,
+                          "extractor": "LevelMentions", "confidence_entity": 1.0})
     return found
 
 
@@ -146,9 +182,10 @@ class LevelMentions(GraphComponent):
             text = message.get(TEXT) or ""
             entities = list(message.get(ENTITIES, []))
             taken = [(e.get("start", -1), e.get("end", -1)) for e in entities]
-            for entity in misspelt_levels(text):
+            for entity in misspelt_levels(text) + levels_described(text):
                 if not any(start < entity["end"] and entity["start"] < end for start, end in taken):
                     entities.append(entity)
+                    taken.append((entity["start"], entity["end"]))
             # "the most intensive" is the last level, not the "intensive" of intensive outpatient.
             by_place = levels_named_by_place(text)
             entities = [e for e in entities if not any(_overlap(e, x) for x in by_place)] + by_place

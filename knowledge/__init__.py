@@ -51,6 +51,8 @@ class Level:
     schedule: Optional[str]
     suits: Optional[str]
     synonyms: Tuple[str, ...]
+    # Regular expressions for the level described, not named ("you live there").
+    descriptions: Tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -161,6 +163,7 @@ def levels() -> Tuple[Level, ...]:
             schedule=_prose(row.get("schedule")),
             suits=_prose(row.get("suits")),
             synonyms=tuple(str(s) for s in row["synonyms"]),
+            descriptions=tuple(str(d) for d in row.get("described_as") or ()),
         )
         for rank, row in enumerate(rows, start=1)
     )

@@ -1,7 +1,7 @@
-"""Misspelt levels of care are still recognised; English words are never "corrected" into one."""
+"""Misspelt or described levels of care are still recognised; English words are never "corrected" into one."""
 import pytest
 
-from intent_classifier.level_mentions import levels_named_by_place, misspelt_levels
+from intent_classifier.level_mentions import levels_described, levels_named_by_place, misspelt_levels
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,27 @@ def test_a_misspelt_level_becomes_an_entity(text, level):
 @pytest.mark.parametrize("text", ["is the patient ok", "my outpatient", "I was resident there", "hospital bills"])
 def test_correct_or_unrelated_words_are_left_alone(text):
     assert misspelt_levels(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        ("the one where you live there, what happens", "residential"),
+        ("whats the program where u stay overnight", "residential"),
+        ("ok what's the program where you go 3 days a week", "intensive_outpatient"),
+        ("the level where you go seven days a week", "partial_hospitalization"),
+        ("the one where nurses watch you while you come off the pills", "medically_managed_inpatient"),
+        ("the one that happens at your doctor's office", "early_intervention"),
+    ],
+)
+def test_a_level_described_by_what_the_guide_says_of_it_becomes_an_entity(text, level):
+    assert [entity["value"] for entity in levels_described(text)] == [level]
+
+
+@pytest.mark.parametrize("text", ["would he live there?", "the one with yoga", "the place where you go all day",
+                                  "a program that works"])
+def test_what_the_guide_does_not_say_describes_no_level(text):
+    assert levels_described(text) == []
 
 
 def parsed(text, intent, entities):

@@ -98,6 +98,8 @@ def test_stories_of_the_past_and_recovery_talk_are_no_present_danger(find, text)
         "please help i dont want to die",
         "my friend passed out after using",
         "I used to think about suicide every day, tonight too",
+        "he had a seizure once and now he is seizing again",
+        "I tried to kill myself last year and started again tonight",
     ],
 )
 def test_present_danger_is_caught_even_beside_the_past(find, text):
@@ -113,6 +115,11 @@ def test_spanish_crisis_is_caught_and_marked_spanish(find):
 def test_spanish_wanting_to_kill_or_cut_oneself_is_caught_with_or_without_a(find, text):
     matches = find(text)
     assert matches and all(match.language == "es" for match in matches)
+
+
+def test_no_seizures_is_no_withdrawal_emergency(find):
+    assert find("she comes down hard but no seizures or anything") == []
+    assert find("she is having seizures")
 
 
 def test_drinking_way_too_much_is_why_people_write_not_an_overdose(find):
@@ -132,6 +139,9 @@ def test_spanish_someone_else_wanting_to_die_is_caught(find, text):
         "I had withdrawal seizures in my thirties, what is medically managed inpatient?",
         "My daughter self-harmed in middle school and wants to know about outpatient",
         "tuve una sobredosis en 2019 y quiero información del programa residencial",
+        "Yes, she had a seizure once when she ran out",
+        # A clause that goes on with the one before, dated last month.
+        "my cousin was tweaking for days last month and started seeing shadow people. is residential for that?",
     ],
 )
 def test_more_ways_of_telling_the_past_are_stories_not_a_present_danger(find, text):

@@ -36,6 +36,8 @@ MAX_PHONE_ATTEMPTS = 2
 MAX_NAME_CHARS = 60
 MAX_TIME_CHARS = 60
 MAX_UNSURE_TIME_WORDS = 5  # "maybe after 5?" is a time; a longer sentence with a "?" asks something
+# "are you open on weekends?" asks; "idk, around 3?" answers.
+QUESTION_START = re.compile(r"^(what|when|how|are|is|do|does|can|could|will|would|why|who)\b", re.IGNORECASE)
 MAX_NOTE_CHARS = 500
 # Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
@@ -64,7 +66,8 @@ PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’()\-]+[^\W\d_]*)*$")
 # An answer to "when is the best time?": "after 3", "late morning", "weekdays before noon".
 TIME_WORDS = re.compile(
     r"\d|\b((?:morning|afternoon|evening|night)s?|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"
-    r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|hours)\b",
+    r"tomorrow|tonight|weekdays?|weekends?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"(?:business|school|work|office) hours)\b",
     re.IGNORECASE,
 )
 # The words about the number around a name given with it: "my name is Aaliyah and my
@@ -102,6 +105,8 @@ NOT_NAMES = {
 # Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
 NOT_IN_NAMES = {
     "my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you", "maybe",
+    # A signed last sentence that is no name: "No thanks", "Just Ray", "Anonymous", "Text only".
+    "no", "thanks", "thank", "just", "anonymous", "text", "only",
 }
 # The best time of someone who skipped the question, as the summary and the staff app show it.
 NO_PREFERENCE = "no preference"
@@ -241,11 +246,13 @@ class ValidateCallbackForm(FormValidationAction):
         if not asked(tracker, "callback_best_time"):
             # Said with the number (extract_callback_best_time); if unusable, it is asked for.
             return {"callback_best_time": text if usable else None}
-        if skipped(tracker):
+        if skipped(tracker) and not TIME_WORDS.search(text):  # "skip mornings" is a time
             return {"callback_best_time": NO_PREFERENCE}
         # "Before we continue, will Medicare cover this?" is a question, not a time;
         # "idk, around 3?" is a time said unsurely.
-        unsure_time = TIME_WORDS.search(text) and len(text.split()) <= MAX_UNSURE_TIME_WORDS
+        unsure_time = (
+            TIME_WORDS.search(text) and len(text.split()) <= MAX_UNSURE_TIME_WORDS and not QUESTION_START.match(text)
+        )
         if (not TIME_WORDS.search(text) or text.endswith("?") and not unsure_time) and answer_digression(dispatcher, tracker):
             return {"callback_best_time": None}
         if not usable:

@@ -22,7 +22,12 @@ import knowledge
 from actions.answers import answer_digression
 from knowledge import Level
 
-MAX_SKIP_WORDS = 7  # "I'd rather not answer that one" is a skip; a longer message is an answer
+# A skip is short ("skip", "pass on that one"); "I'd rather not answer that one" is a
+# skip too. A longer message the classifier took for one is an answer, kept.
+MAX_SKIP_WORDS_ANY = 3
+MAX_SKIP_WORDS = 7
+RATHER_NOT_SAY = re.compile(r"\b(rather not|prefer not|don'?t want to (answer|say)|skip (this|that)( one| question)?|pass on)\b",
+                            re.IGNORECASE)
 QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health", "prior_treatment"]
 UNSURE = re.compile(
     r"\b(not sure|unsure|don'?t know|dunno|idk|maybe|no idea|not certain|probably|possibly|kinda|"
@@ -39,7 +44,7 @@ RELATIONS = (
     r"niece|roommate|loved one|spouse|stepson|stepdaughter|stepmom|stepdad|grandma|grandpa|grandmother|"
     r"grandfather|in-law|coworker|co-worker|colleague|employee|buddy|best friend|bestie|neighbou?r|client|student|"
     # As people type them on a phone.
-    r"gf|bf|sis|bro|mum|mama|hubby|grandkids?|patient"
+    r"gf|bf|mum|hubby|grandkids?"
 )
 # An answer to "for you or someone you care about?".
 SOMEONE_ELSE = re.compile(rf"\b(someone|somebody|family|they|he|she|him|her|{RELATIONS})\b", re.IGNORECASE)
@@ -49,8 +54,9 @@ MYSELF = re.compile(r"\b(me|myself|i|mine|for me)\b", re.IGNORECASE)
 # "I have a 19 y/o client".
 LOVED_ONE = re.compile(
     rf"\b(my|our)\s+(?:[\w'/-]+\s+){{0,4}}?({RELATIONS})\b|\b(my|our)\s+\d+\s*(year old|yr old|yo|y/o)\b|"
-    rf"\bi have an?\s+(?:[\w'/-]+\s+){{0,4}}?({RELATIONS})\b|"
-    rf"\bfor (him|her|them)\b|\b(he|she|{RELATIONS})('s| is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b",
+    r"\bi have an?\s+(?:[\w'/-]+\s+){0,4}?(client|patient|student)\b|"
+    r"\bfor (him|her|them)\b|\b(he|she)('s| is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b|"
+    rf"\b({RELATIONS}|sis)( is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b",
     re.IGNORECASE,
 )
 ABOUT_MYSELF = re.compile(
@@ -245,7 +251,10 @@ def skipped(tracker: Tracker) -> bool:
     Only a short one: a longer message the classifier took for a skip is an answer
     ("please don't call before 5, skip the voicemail" is a note), and nothing is lost."""
     latest = tracker.latest_message
-    return (latest.get("intent") or {}).get("name") == "skip" and len((latest.get("text") or "").split()) <= MAX_SKIP_WORDS
+    text = latest.get("text") or ""
+    words = len(text.split())
+    short_enough = words <= MAX_SKIP_WORDS_ANY or (words <= MAX_SKIP_WORDS and bool(RATHER_NOT_SAY.search(text)))
+    return (latest.get("intent") or {}).get("name") == "skip" and short_enough
 
 
 def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:

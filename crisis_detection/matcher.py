@@ -80,9 +80,7 @@ PAST_MARKERS = re.compile(
     r"\bin (high school|middle school|college|my teens|my (twenties|thirties|forties|fifties|[2-6]0s))\b|"
     r"\bin the (19)?[5-9]0'?s\b|\b(that|this) was (in )?(19|20)\d\d\b|\ben (19|20)\d\d\b|"
     r"\b(died|passed away|lost (him|her|them|my \w+)|funeral|memorial|anniversary of)\b|"
-    r"\bhace (\w+ )?(anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b|"
-    # "she had a seizure once when she ran out": one time, in the past.
-    r"\b(had|did|got|tried|took|overdosed|attempted) ([\w']+ ){0,3}once\b"
+    r"\bhace (\w+ )?(anos|meses)\b|\bel ano pasado\b|\bmurio\b|\bfallecio\b"
 )
 # Now or to come: "I will kill myself in June" is no story, whatever the month says.
 PRESENT_MARKERS = re.compile(
@@ -154,9 +152,6 @@ FEELING_GONE = re.compile(
 DATED_AFTER = re.compile(
     r"^(that|this|it|all that|all this) (was|happened) |^(back )?in (19|20)\d\d\b|^(\w+ ){0,3}(years?|yrs?|months?) ago\b"
 )
-# A clause that goes on with what the one before told, in the past: "he was tweaking
-# for days last month and started seeing shadow people".
-PAST_CONTINUATION = re.compile(r"^(then )?(started|began|was|were|had|got|went|ended up|kept|tried)\b")
 USED_TO_WANT = re.compile(r"\bused to (want|wanna|think|plan)\b")
 FEELING_IS_BACK = re.compile(
     r"\b(i just (took|did|swallowed|used|drank)|i already (took|did|swallowed|used|drank|have)|i think i'?m having|having one (now|right now)|happening to me|"
@@ -197,15 +192,12 @@ def story_clauses(doc: Doc) -> List[Tuple[int, int]]:
     spans = clauses(doc)
     plain = [_plain(doc[start:end].text) for start, end in spans]
     found = []
-    told_before = False
     for index, (start, end) in enumerate(spans):
         clause = plain[index]
         dated_after = any(DATED_AFTER.match(later) and PAST_MARKERS.search(later) for later in plain[index + 1:index + 3])
-        dated_before = told_before and PAST_CONTINUATION.match(clause)
         # "I used to want to die": that "want" is past too.
         of_now = PRESENT_MARKERS.search(USED_TO_WANT.sub("used to", clause))
-        told = (PAST_MARKERS.search(clause) or dated_after or dated_before) and not of_now or FEELING_GONE.search(clause)
-        told_before = bool(told)
+        told = (PAST_MARKERS.search(clause) or dated_after) and not of_now or FEELING_GONE.search(clause)
         fictional = fiction and not of_now and not FIRST_PERSON.search(FICTION_OR_STUDY.sub(" ", clause))
         asked_in_general = (
             GENERAL_MARKERS.search(clause)

@@ -73,6 +73,7 @@ DESCRIBED = re.compile(
     re.IGNORECASE,
 )
 DESCRIPTION_CHARS = 80  # how far after "the one where" the description may run
+NEGATION = re.compile(r"\b(not|no|never|without|don'?t|doesn'?t|didn'?t|won'?t|can'?t|isn'?t)\b", re.IGNORECASE)
 NOT_IN_GUIDE_INTENT = "ask_admissions_info"
 # Words that point back at a level already talked about: "and that one?", "what about there?".
 POINTS_BACK = re.compile(r"\b(it|its|that|this|those|these|one|ones|them|there|level|levels|program|same)\b", re.IGNORECASE)
@@ -126,7 +127,8 @@ def levels_described(text: str) -> List[Dict[str, Any]]:
             (m.start(), m.end(), level_id)
             for level_id, pattern in level_descriptions()
             for m in [pattern.search(rest)]
-            if m
+            # "where I don't have to stay overnight", "where you live at home" describe no level.
+            if m and not NEGATION.search(rest[: m.end()]) and "home" not in m.group().lower()
         ]
         if matches:
             _, end, level_id = min(matches)  # the description said first

@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 # round. G was written at the start of that round (phone numbers of any area code, the crisis
 # followed through), measured before and after; its failing turns were read by category in the
 # next round. H was written at the start of that round (names and numbers as people sign them,
-# skipping a question, stories told in the past), measured before and after, never tuned on:
+# skipping a question, levels described), measured before and after, never tuned on:
 # the honest measure.
 CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml", "conversations_d.yml",
                      "conversations_e.yml", "conversations_f.yml", "conversations_g.yml", "conversations_h.yml")
@@ -49,7 +49,7 @@ CRISIS_SET_4, LOOKALIKE_SET_4 = "crisis_redteam_4.yml", "crisis_lookalikes_4.yml
 CRISIS_SET_5, LOOKALIKE_SET_5 = "crisis_redteam_5.yml", "crisis_lookalikes_5.yml"
 # Written with set F; studied in the next round (one lexicon phrase, from red team 5's style).
 CRISIS_SET_6, LOOKALIKE_SET_6 = "crisis_redteam_6.yml", "crisis_lookalikes_6.yml"
-# Written with set G; its lines were not read (the next round's lexicon changes came from G's).
+# Written with set G; its lines were never read.
 CRISIS_SET_7, LOOKALIKE_SET_7 = "crisis_redteam_7.yml", "crisis_lookalikes_7.yml"
 # Written with set H; never tuned on.
 CRISIS_SET_8, LOOKALIKE_SET_8 = "crisis_redteam_8.yml", "crisis_lookalikes_8.yml"

@@ -119,6 +119,7 @@ def test_answers_that_are_no_name_are_asked_again(typed):
 async def test_a_name_signed_after_a_sentence_is_read():
     assert (await validate("callback_name", "call me, I'm her brother. Ray"))[0] == {"callback_name": "Ray"}
     assert (await validate("callback_name", "I'm not sure. Maybe later"))[0] == {"callback_name": None}
+    assert (await validate("callback_name", "I don't want to say. No thanks"))[0] == {"callback_name": None}
 
 
 async def test_a_number_with_a_word_in_brackets_is_read():
@@ -131,8 +132,10 @@ async def test_skipping_the_note_leaves_it_empty_and_skipping_the_time_means_no_
     assert (await validate("callback_best_time", "pass", intent="skip", confidence=0.9))[0] == {
         "callback_best_time": "no preference"}
     # A longer message the classifier took for a skip is a note: nothing is lost.
-    note = "please don't call before 5, and skip the voicemail, my wife checks it"
-    assert (await validate("callback_note", note, intent="skip", confidence=0.6))[0] == {"callback_note": note}
+    for note in ("please don't call before 5, and skip the voicemail, my wife checks it", "skip voicemail, my wife checks it"):
+        assert (await validate("callback_note", note, intent="skip", confidence=0.6))[0] == {"callback_note": note}
+    assert (await validate("callback_best_time", "skip mornings", intent="skip", confidence=0.6))[0] == {
+        "callback_best_time": "skip mornings"}
 
 
 async def test_a_name_and_a_number_in_one_message_fill_both_answers():
@@ -177,6 +180,9 @@ async def test_a_time_is_taken_as_the_best_time_even_if_it_reads_like_a_question
         {"callback_best_time": "idk, around 3?"}, [])
     assert (await validate("callback_best_time", "school hours", intent="ask_level_schedule", confidence=0.9))[0] == {
         "callback_best_time": "school hours"}
+    # A short question is still a question, answered, and the time asked again.
+    assert (await validate("callback_best_time", "are you open on weekends?", intent="ask_admissions_info",
+                           confidence=0.9)) == ({"callback_best_time": None}, ["utter_admissions_info"])
 
 
 @pytest.mark.parametrize("typed", ["six one nine, five five five, zero one two three", "Six one nine 555 zero one two three."])

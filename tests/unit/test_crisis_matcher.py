@@ -100,6 +100,13 @@ def test_stories_of_the_past_and_recovery_talk_are_no_present_danger(find, text)
         "I used to think about suicide every day, tonight too",
         "he had a seizure once and now he is seizing again",
         "I tried to kill myself last year and started again tonight",
+        # Past words that tell of now ("at once", "once she left", a dated clause going on).
+        "I took 20 xanax at once",
+        "I took 30 pills once she left for work",
+        "she had a seizure once and now she's shaking again",
+        "my son relapsed last month and started talking about killing himself",
+        "I lost my house and started cutting myself",
+        "i got out of detox last month, was seeing bugs crawling on me",
     ],
 )
 def test_present_danger_is_caught_even_beside_the_past(find, text):
@@ -117,9 +124,9 @@ def test_spanish_wanting_to_kill_or_cut_oneself_is_caught_with_or_without_a(find
     assert matches and all(match.language == "es" for match in matches)
 
 
-def test_no_seizures_is_no_withdrawal_emergency(find):
-    assert find("she comes down hard but no seizures or anything") == []
-    assert find("she is having seizures")
+@pytest.mark.parametrize("text", ["3 days without xanax seizure", "day 3 no alcohol seizures started", "oh no seizure"])
+def test_a_seizure_after_a_negation_that_is_not_about_it_is_still_caught(find, text):
+    assert [match for match in find(text) if not match.no_present_danger]
 
 
 def test_drinking_way_too_much_is_why_people_write_not_an_overdose(find):
@@ -139,9 +146,6 @@ def test_spanish_someone_else_wanting_to_die_is_caught(find, text):
         "I had withdrawal seizures in my thirties, what is medically managed inpatient?",
         "My daughter self-harmed in middle school and wants to know about outpatient",
         "tuve una sobredosis en 2019 y quiero información del programa residencial",
-        "Yes, she had a seizure once when she ran out",
-        # A clause that goes on with the one before, dated last month.
-        "my cousin was tweaking for days last month and started seeing shadow people. is residential for that?",
     ],
 )
 def test_more_ways_of_telling_the_past_are_stories_not_a_present_danger(find, text):

@@ -40,7 +40,8 @@ def test_a_level_described_by_what_the_guide_says_of_it_becomes_an_entity(text, 
 
 
 @pytest.mark.parametrize("text", ["would he live there?", "the one with yoga", "the place where you go all day",
-                                  "a program that works"])
+                                  "a program that works", "is there a program where I don't have to stay overnight?",
+                                  "the one where you live at home and go there during the day"])
 def test_what_the_guide_does_not_say_describes_no_level(text):
     assert levels_described(text) == []
 

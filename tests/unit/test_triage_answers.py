@@ -43,6 +43,9 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         ("i think my gf needs help", "someone_else"),
         ("sis is using again after two rehabs, what do we do", "someone_else"),
         ("social worker here, I have a 19 y/o client on opioids. which level?", "someone_else"),
+        # Relations said in passing by someone asking for themselves.
+        ("I have a husband and two kids, I need detox", "me"),
+        ("i think i need rehab, mom's been on me about it", "me"),
     ],
 )
 def test_who_the_help_is_for_is_read_from_the_opening(opening, who):

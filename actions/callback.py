@@ -246,14 +246,13 @@ class ValidateCallbackForm(FormValidationAction):
         if not asked(tracker, "callback_best_time"):
             # Said with the number (extract_callback_best_time); if unusable, it is asked for.
             return {"callback_best_time": text if usable else None}
-        if skipped(tracker) and not TIME_WORDS.search(text):  # "skip mornings" is a time
+        names_a_time = bool(TIME_WORDS.search(text))
+        if skipped(tracker) and not names_a_time:  # "skip mornings" is a time
             return {"callback_best_time": NO_PREFERENCE}
         # "Before we continue, will Medicare cover this?" is a question, not a time;
         # "idk, around 3?" is a time said unsurely.
-        unsure_time = (
-            TIME_WORDS.search(text) and len(text.split()) <= MAX_UNSURE_TIME_WORDS and not QUESTION_START.match(text)
-        )
-        if (not TIME_WORDS.search(text) or text.endswith("?") and not unsure_time) and answer_digression(dispatcher, tracker):
+        unsure_time = names_a_time and len(text.split()) <= MAX_UNSURE_TIME_WORDS and not QUESTION_START.match(text)
+        if (not names_a_time or text.endswith("?") and not unsure_time) and answer_digression(dispatcher, tracker):
             return {"callback_best_time": None}
         if not usable:
             dispatcher.utter_message(response="utter_callback_time_invalid")

@@ -18,12 +18,13 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_digression
+from actions.forms import SafeFormValidationAction
 from actions.triage import answers_from, skipped, yes_no_words
 from channels.ownership import conversation_ref
 from storage import phone_numbers
@@ -172,7 +173,7 @@ def yes_or_no(tracker: Tracker) -> Optional[str]:
     return {"affirm": "yes", "deny": "no"}.get(intent)
 
 
-class ValidateCallbackForm(FormValidationAction):
+class ValidateCallbackForm(SafeFormValidationAction):
     def name(self) -> Text:
         return "validate_callback_form"
 

@@ -7,6 +7,7 @@ knowledge/crisis_resources.yml. It never repeats what the person wrote (no
 method details, ever). The `custom` payload lets clients render tap-to-call
 and tap-to-text links and mark the reply as urgent.
 """
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -73,22 +74,36 @@ def crisis_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Eve
     return events
 
 
-class ActionCrisisCheckIn(Action):
-    """Ask directly whether the person is thinking of suicide or self-harm, with the lines.
+class LinesInTheCrisisLanguage(Action, ABC):
+    """Says `response` with the crisis lines, in the language of the crisis (abstract:
+    rasa_sdk registers only its subclasses)."""
 
-    Only outside a form: in the middle of one, the classifier's unsure crisis
-    is nearly always an answer ("he lives with me and it is safe"), and the form
-    takes it as one; the lexicon and a sure classifier still interrupt any form."""
+    response = ""
 
+    @abstractmethod
     def name(self) -> Text:
-        return "action_crisis_check_in"
+        ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         language = message_language(tracker)
-        utter_in_language(dispatcher, language, "utter_crisis_check_in", crisis_lines=knowledge.crisis_lines(language))
+        utter_in_language(dispatcher, language, self.response, crisis_lines=knowledge.crisis_lines(language))
         return []
+
+
+class ActionCrisisCheckIn(LinesInTheCrisisLanguage):
+    """Ask directly whether the person is thinking of suicide or self-harm, with the lines.
+
+    Only outside a form: in the middle of one, the classifier's unsure crisis
+    is nearly always an answer ("he lives with me and it is safe"), and the form
+    takes it as one, with the lines before its next question (actions/forms.py);
+    the lexicon and a sure classifier still interrupt any form."""
+
+    response = "utter_crisis_check_in"
+
+    def name(self) -> Text:
+        return "action_crisis_check_in"
 
 
 class ActionSafeAfterCheckIn(Action):
@@ -108,3 +123,13 @@ class ActionSafeAfterCheckIn(Action):
             return crisis_reply(dispatcher, tracker)
         utter_in_language(dispatcher, message_language(tracker), "utter_safe_to_carry_on")
         return []
+
+
+class ActionAfterCrisisNo(LinesInTheCrisisLanguage):
+    """"No" right after the crisis reply ("i dont want to call anyone"): the lines once more,
+    without pressure, in the crisis's language, and room to say it was a misreading."""
+
+    response = "utter_crisis_no_pressure"
+
+    def name(self) -> Text:
+        return "action_after_crisis_no"

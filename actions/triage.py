@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 import knowledge
 from actions.answers import answer_digression
+from actions.forms import SafeFormValidationAction
 from knowledge import Level
 
 # A skip is short ("skip", "pass on that one"); "I'd rather not answer that one" is a
@@ -267,7 +268,7 @@ def yes_no_unsure(tracker: Tracker, text: str) -> Optional[str]:
     return {"affirm": "yes", "deny": "no"}.get(intent)
 
 
-class ValidateTriageForm(FormValidationAction):
+class ValidateTriageForm(SafeFormValidationAction):
     def name(self) -> Text:
         return "validate_triage_form"
 

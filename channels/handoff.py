@@ -41,13 +41,14 @@ from sanic.response import HTTPResponse
 
 from channels.ownership import conversation_ref
 from channels.rasa_failures import failures_noticed
-from channels.replies import NamingCollector, clean_text, crisis_bubble, domain_reply, finish_turn
+from channels.replies import (
+    NamingCollector, clean_text, crisis_bubble, crisis_language, domain_reply, finish_turn, reads_as_crisis,
+)
 from storage import handoffs
 from storage.handoffs import ASSISTANT, STAFF, VISITOR, Handoff
 
 logger = logging.getLogger(__name__)
 
-CRISIS_INTENT = "crisis"
 CRISIS_ACTION = "action_crisis_response"
 # How often the server looks for handoffs nobody took in time.
 OVERDUE_CHECK_SECONDS = 5
@@ -179,7 +180,7 @@ async def visitor_turn(channel: Any, request: Request, on_new_message: Any, send
     latest = tracker.latest_message
     if not tracker.is_paused() or latest is None:
         return finish_turn(await channel.reply_without_a_turn(request, sender, text), sender)
-    crisis = (latest.intent or {}).get("name") == CRISIS_INTENT
+    crisis = reads_as_crisis(latest.parse_data)
     reply: List[Dict[str, Any]] = []
     if crisis:
         reply = await crisis_reply(request, sender, latest.parse_data)
@@ -204,8 +205,7 @@ async def crisis_reply(request: Request, sender: str, parse_data: Dict[str, Any]
         logger.error("The crisis action failed in a handoff (conversation %s): %s.", conversation_ref(sender), type(problem).__name__)
         collector.messages = []
     if not collector.messages:
-        language = (parse_data.get("crisis_safety_net") or {}).get("language") or "en"
-        collector.messages = [{"recipient_id": sender, **crisis_bubble(agent.domain, language)}]
+        collector.messages = [{"recipient_id": sender, **crisis_bubble(agent.domain, crisis_language(parse_data))}]
     return finish_turn(collector.messages, sender)
 
 

@@ -105,6 +105,21 @@ def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[
     return merged
 
 
+# The intents that get the crisis reply outside a form (crisis_detection/component.py: a
+# crisis, and one the classifier finds likely), which a channel gives itself when a turn can't run.
+CRISIS_REPLY_INTENTS = frozenset({"crisis", "crisis_likely"})
+
+
+def reads_as_crisis(parse_data: Dict[str, Any]) -> bool:
+    return (parse_data.get("intent") or {}).get("name") in CRISIS_REPLY_INTENTS
+
+
+def crisis_language(parse_data: Dict[str, Any]) -> str:
+    """"es" for a crisis the crisis net read as Spanish (under its verdict, or its suspicion)."""
+    found = parse_data.get("crisis_safety_net") or parse_data.get("crisis_suspected") or {}
+    return "es" if found.get("language") == "es" else "en"
+
+
 def crisis_bubble(domain: Any, language: str) -> Dict[str, Any]:
     """The crisis reply without the action server (invariant 8): over every rate limit, or when
     the crisis action fails during a handoff."""

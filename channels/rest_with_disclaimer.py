@@ -60,7 +60,8 @@ from channels.ownership import OwnershipRefused, conversation_ref
 from channels.rasa_failures import failures_noticed, watch_rasa_failures
 from channels.rate_limits import DEFAULT_CLIENT, DEFAULT_CONVERSATION, TokenBuckets, message_cost
 from channels.replies import (  # noqa: F401  (clean_text is part of this module's interface too)
-    NamingCollector, bot_message, clean_text, crisis_bubble, domain_reply, empty_message_reply, finish_turn,
+    NamingCollector, bot_message, clean_text, crisis_bubble, crisis_language, domain_reply, empty_message_reply,
+    finish_turn, reads_as_crisis,
 )
 
 logger = logging.getLogger(__name__)
@@ -382,7 +383,7 @@ class DisclaimedRestInput(InputChannel):
         # the limit is there to refuse.
         glimpse = text if len(text) <= 2 * OVER_LIMIT_GLIMPSE else f"{text[:OVER_LIMIT_GLIMPSE]} … {text[-OVER_LIMIT_GLIMPSE:]}"
         parsed = await request.app.ctx.agent.parse_message(glimpse)
-        if (parsed.get("intent") or {}).get("name") != "crisis":
+        if not reads_as_crisis(parsed):
             logger.info("Over the rate limit (conversation %s).", conversation_ref(sender))
             turn = finish_turn([{"recipient_id": sender, **domain_reply(request.app.ctx.agent.domain, "utter_too_fast")}], sender)
             return response.json(
@@ -392,8 +393,7 @@ class DisclaimedRestInput(InputChannel):
             )
         if self.crisis_allowance.take(client or sender) is None:
             return None  # a crisis: read it as any message, stored and flagged
-        language = ((parsed.get("crisis_safety_net") or {}).get("language")) or "en"
-        reply = crisis_bubble(request.app.ctx.agent.domain, language)
+        reply = crisis_bubble(request.app.ctx.agent.domain, crisis_language(parsed))
         logger.warning("A crisis message over every limit got the crisis reply (conversation %s).", conversation_ref(sender))
         return response.json(finish_turn([{"recipient_id": sender, **reply}], sender))
 
@@ -406,11 +406,10 @@ class DisclaimedRestInput(InputChannel):
         except Exception as problem:
             logger.error("Could not read a message after a failed turn: %s.", type(problem).__name__)
             return []
-        if (parsed.get("intent") or {}).get("name") != "crisis":
+        if not reads_as_crisis(parsed):
             return []
-        language = ((parsed.get("crisis_safety_net") or {}).get("language")) or "en"
         logger.warning("A crisis message in a failed turn got the crisis reply (conversation %s).", conversation_ref(sender))
-        return [{"recipient_id": sender, **crisis_bubble(request.app.ctx.agent.domain, language)}]
+        return [{"recipient_id": sender, **crisis_bubble(request.app.ctx.agent.domain, crisis_language(parsed))}]
 
     async def collect_turn(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str

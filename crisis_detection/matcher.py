@@ -54,6 +54,8 @@ class _Phrase:
     negated_followed_by: FrozenSet[str] = frozenset()
     # "^": not a match right after a negation ("no chest pain").
     negatable: bool = False
+    # "^no": not a match right after the word "no" ("no seizures or anything").
+    absent_after_no: bool = False
 
 
 def without_accents(word: str) -> str:
@@ -243,7 +245,8 @@ class CrisisLexicon:
     ) -> _Phrase:
         tokens, optional, example, not_followed_by, negated_followed_by = [], [], [], frozenset(), frozenset()
         negatable = line.startswith("^ ")
-        for part in line.split()[1:] if negatable else line.split():
+        absent_after_no = line.startswith("^no ")
+        for part in line.split()[1:] if negatable or absent_after_no else line.split():
             if part.startswith("!"):
                 not_followed_by = frozenset(lemma(w) for w in part[1:].lower().split("|"))
                 continue
@@ -265,7 +268,7 @@ class CrisisLexicon:
             example.append(options[0] if options else "")
         return _Phrase(
             category, line, tuple(tokens), tuple(optional), not_followed_by, " ".join(example), language,
-            negated_followed_by, negatable,
+            negated_followed_by, negatable, absent_after_no,
         )
 
 
@@ -299,6 +302,8 @@ class CrisisMatcher:
                 continue
             if phrase.negatable and self._negated(doc, start):
                 continue
+            if phrase.absent_after_no and self._said_absent(doc, start):
+                continue
             if phrase.negated_followed_by and self._negated(doc, start) and end < len(doc):
                 if doc[end].norm_ in phrase.negated_followed_by:
                     continue
@@ -312,6 +317,14 @@ class CrisisMatcher:
                 )
             )
         return found
+
+    @staticmethod
+    def _said_absent(doc: Doc, start: int) -> bool:
+        """"No" opens the clause just before doc[start]: "..., no seizures or anything", "but no
+        hallucinations". Not "oh no seizure", an alarm."""
+        if start == 0 or doc[start - 1].norm_ != "no":
+            return False
+        return start == 1 or bool(CLAUSE_BREAK.match(doc[start - 2].lower_))
 
     def _negated(self, doc: Doc, start: int) -> bool:
         """Whether one of the two words before doc[start] is a negation ("don't want", "do not want")."""

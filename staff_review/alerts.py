@@ -415,7 +415,7 @@ def enqueue_crises(engine: Engine, destinations: Sequence[str], previous: int, n
                 sa.select(e.c.sender_id).distinct().where(
                     e.c.sender_id.in_(candidates[start:start + CHUNK]), e.c.id > previous,
                     sa.or_(e.c.action_name == sync.CRISIS_ACTION,
-                           sa.and_(e.c.type_name == "user", e.c.intent_name == "crisis")),
+                           sa.and_(e.c.type_name == "user", e.c.intent_name.in_(sync.CRISIS_INTENTS))),
                 )
             ).scalars().all()
     subjects = [(conversation_id, day, None) for conversation_id in sorted(crises)]

@@ -60,6 +60,9 @@ SENDER_CHUNK = 400
 GAP_GRACE_SECONDS = 60
 LOW_CONFIDENCE = 0.6  # the top intent's confidence below which a turn counts as low-confidence (shown in transcripts too)
 CRISIS_ACTION = "action_crisis_response"
+# A crisis, and one the classifier finds likely (crisis_detection/component.py): inside a form
+# the assistant takes that as an answer and names the lines, but staff see a crisis either way.
+CRISIS_INTENTS = ("crisis", "crisis_likely")
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utter_ask_rephrase"}
 ADVISORY_LOCK_KEY = 746_153_902  # any constant shared by every app process
@@ -164,7 +167,7 @@ def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str
     verdict_moot = bool(answers_slot) or to_staff  # the NLU's verdict means nothing here
     if intent.get("name") == FALLBACK_INTENT and not verdict_moot:
         summary.fallback = True
-    if intent.get("name") == "crisis" or parse.get("crisis_safety_net"):
+    if intent.get("name") in CRISIS_INTENTS or parse.get("crisis_safety_net"):
         summary.crisis = True
     if parse.get("crisis_suspected"):
         summary.crisis_suspected = True

@@ -73,6 +73,17 @@ def test_after_the_crisis_reply_words_not_understood_keep_the_crisis_reply(assis
     assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
 
 
+def test_a_no_after_the_crisis_reply_gets_the_lines_without_pressure_and_no_loop(assistant, sender):
+    # "i dont want to call anyone" (or a look-alike's "no, I meant my guitar").
+    assistant.say(sender, "i want to end my life")
+    reply = assistant.say(sender, "/deny")
+    text = check_turn(reply)
+    assert not is_crisis_reply(reply) and "988" in text and "911" in text
+    assert "you don't have to call anyone right now" in text and "misunderstood" in text
+    reply = assistant.say(sender, "/deny")
+    assert [m["response"] for m in reply] == ["utter_no_problem"], "once, not every time"
+
+
 def test_after_the_crisis_reply_asking_for_a_person_gets_the_lines_and_the_team(assistant, sender):
     assistant.say(sender, "i want to end my life")
     reply = assistant.say(sender, "i just need to talk to someone")
@@ -116,9 +127,23 @@ def test_an_answer_to_the_check_in_that_isnt_a_no_gets_the_crisis_reply(assistan
     assert is_crisis_reply(reply)
 
 
-def test_inside_a_form_an_unsure_crisis_is_taken_as_the_answer(assistant, sender):
-    # "He lives with me and it is safe" is what the classifier is unsure of in a form:
-    # the form reads it; the lexicon and a sure classifier still interrupt any form.
+@pytest.mark.parametrize("worrying", ["/crisis_check_in", "/crisis_likely"])
+def test_inside_a_form_a_worrying_answer_is_taken_with_the_lines_before_the_next_question(assistant, sender, worrying):
+    # "He lives with me and it is safe" is what worries the classifier in a form: the
+    # form reads it, and names the lines; the lexicon and a sure classifier interrupt.
     assert "What name" in check_turn(assistant.say(sender, "can someone from your team call me?"))
-    reply = check_turn(assistant.say(sender, "/crisis_check_in"))
-    assert "ending your life" not in reply and "name" in reply
+    reply = assistant.say(sender, worrying)
+    text = check_turn(reply)
+    assert not is_crisis_reply(reply) and "ending your life" not in text
+    assert [m["response"] for m in reply][0] == "utter_crisis_lines_in_form"
+    assert "988" in text and "911" in text
+    assert reply[-1]["response"] == "utter_ask_callback_name", "the form goes on: that was no name"
+    reply = assistant.say(sender, "Dana Whitfield")
+    assert [m["response"] for m in reply] == ["utter_ask_callback_phone"], "the lines once, not on every answer"
+
+
+def test_outside_a_form_a_likely_crisis_gets_the_crisis_reply(assistant, sender):
+    reply = assistant.say(sender, "/crisis_likely")
+    check_turn(reply)
+    assert is_crisis_reply(reply)
+    assert is_crisis_reply(assistant.say(sender, "/crisis_likely")), "and after the crisis reply too"

@@ -361,6 +361,8 @@ def test_one_conversation_sending_too_fast_is_slowed_not_lost(limited):
     # Crisis messages are always read, whatever the rate.
     status, reply = answered_from(limited, "127.0.0.3", sender, "i took a whole bottle of pills")
     assert status == 200 and is_crisis_reply(reply)
+    status, reply = answered_from(limited, "127.0.0.3", sender, "/crisis_likely")  # the classifier's likely crisis
+    assert status == 200 and is_crisis_reply(reply)
     flagged = [json.loads(data) for kind, data in events(limited, sender) if kind == "slot"]
     assert any(event.get("name") == "crisis_flagged" and event.get("value") for event in flagged)
     # Another conversation from the same address is not held back by this one.

@@ -173,6 +173,18 @@ def test_a_new_callback_request_is_announced_by_email_and_webhook(assistant, set
     check_output(sender, reference)
 
 
+def test_a_likely_crisis_taken_as_a_form_answer_is_announced_too(assistant, settings, mailbox, receiver, staff_app):
+    # crisis_likely (crisis_detection/component.py): in a form, the answer is taken and the lines
+    # said, without the crisis reply; staff are told all the same.
+    sender = f"alert-likely-{uuid.uuid4().hex[:8]}"
+    assistant.say(sender, "can someone from your team call me?")
+    reply = assistant.say(sender, "/crisis_likely")
+    assert not any((message.get("custom") or {}).get("crisis") for message in reply), reply
+    run_worker(assistant, settings)
+    assert sorted(row["destination"] for row in outbox(assistant, "conversation_id = ?", sender)) == ["email", "webhook"]
+    assert all(row["kind"] == "crisis" for row in outbox(assistant, "conversation_id = ?", sender))
+
+
 def test_a_crisis_is_announced_once_a_day(assistant, settings, mailbox, receiver, staff_app):
     sender = f"alert-crisis-{uuid.uuid4().hex[:8]}"
     reply = assistant.say(sender, CRISIS_MESSAGE)

@@ -4,6 +4,7 @@ import json
 import pytest
 
 import knowledge
+from channels.replies import crisis_language, reads_as_crisis
 from channels.rest_with_disclaimer import (
     MAX_MESSAGE_CHARS, BadRequest, clean_text, finish_turn, parse_request, words_unless_payload,
 )
@@ -101,3 +102,18 @@ def test_our_buttons_payloads_pass(text):
 ])
 def test_anything_else_starting_with_a_slash_is_read_as_words(text, words):
     assert words_unless_payload(text, INTENTS, ENTITIES) == words
+
+
+@pytest.mark.parametrize("parse, crisis, language", [
+    ({"intent": {"name": "crisis"}, "crisis_safety_net": {"language": "es"}}, True, "es"),
+    # The classifier's likely crisis: the crisis reply wherever a channel gives it itself
+    # (over the rate limit, a failed turn, a live handoff).
+    ({"intent": {"name": "crisis_likely"}, "crisis_suspected": {"likely": True, "language": "en"}}, True, "en"),
+    ({"intent": {"name": "crisis_likely"}, "crisis_suspected": {"likely": True, "language": "es"}}, True, "es"),
+    ({"intent": {"name": "crisis_check_in"}, "crisis_suspected": {"confidence": 0.6}}, False, "en"),
+    ({"intent": {"name": "greet"}}, False, "en"),
+    ({}, False, "en"),
+])
+def test_a_channel_knows_a_crisis_reply_and_its_language_from_the_parse(parse, crisis, language):
+    assert reads_as_crisis(parse) is crisis
+    assert crisis_language(parse) == language

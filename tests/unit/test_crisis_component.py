@@ -33,10 +33,22 @@ def test_a_crisis_the_classifier_is_sure_of_gets_the_crisis_reply(net, nlp):
     assert message.get("crisis_safety_net") == {"source": "classifier", "confidence": 0.93, "language": "en"}
 
 
-def test_a_crisis_that_is_the_classifiers_first_guess_at_the_threshold_gets_the_crisis_reply(net, nlp):
-    threshold = SETTINGS["classifier_threshold"]
-    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", threshold)
+def test_a_crisis_the_classifier_finds_likely_gets_the_crisis_reply_outside_a_form_only(net, nlp):
+    # crisis_likely: the crisis reply (data/rules/crisis.yml), unless a form takes it as an answer.
+    likely = SETTINGS["classifier_threshold"]
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", likely)
+    assert message.get("intent") == {"name": "crisis_likely", "confidence": likely}
+    assert message.get("crisis_suspected") == {"confidence": likely, "likely": True, "language": "en"}
+    assert message.get("crisis_safety_net") is None
+    spanish = verdict(net, nlp, "ya regalé mis cosas a mi hermana, no las voy a necesitar", "crisis", likely)
+    assert spanish.get("crisis_suspected")["language"] == "es"
+
+
+def test_a_crisis_the_classifier_is_surer_of_interrupts_any_form(net, nlp):
+    sure = SETTINGS["form_interrupt_threshold"]
+    message = verdict(net, nlp, "gave my guitar to my nephew today, he should have it now", "crisis", sure)
     assert message.get("intent")["name"] == "crisis"
+    assert message.get("crisis_safety_net")["source"] == "classifier"
 
 
 def test_a_crisis_the_classifier_is_unsure_of_gets_the_check_in_question(net, nlp):

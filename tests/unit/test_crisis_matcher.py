@@ -129,6 +129,44 @@ def test_a_seizure_after_a_negation_that_is_not_about_it_is_still_caught(find, t
     assert [match for match in find(text) if not match.no_present_danger]
 
 
+@pytest.mark.parametrize("text", [
+    "not really. i keep thinking about driving off the bridge on the way home from work",
+    "some days i think about swerving into oncoming traffic",
+])
+def test_a_crash_on_purpose_said_sideways_is_caught(find, text):
+    assert [match.category for match in find(text) if not match.no_present_danger] == ["suicide"]
+
+
+def test_a_death_as_the_way_to_provide_and_a_gun_turned_on_oneself_are_caught(find):
+    # From the studied red teams 1 and 6: the classifier alone had them, not surely enough.
+    insurance = find("at least my life insurance would pay off the house. that's the only useful thing i could do")
+    assert [m.category for m in insurance] == ["suicide"]
+    gun = find("tengo la pistola de mi papá y estoy pensando en usarla contra mí")
+    assert [(m.category, m.language) for m in gun] == [("suicide", "es")]
+    assert find("does my life insurance cover rehab") == []
+
+
+def test_a_crash_long_ago_is_a_story(find):
+    matches = find("my uncle drove off a bridge in 1998")
+    assert matches and all(match.no_present_danger for match in matches)
+
+
+@pytest.mark.parametrize("text", ["swerved into oncoming traffic to miss a deer", "we drove off the bridge exit",
+                                  "he was driving into traffic when the cops stopped him"])
+def test_a_near_miss_or_a_road_is_no_crash_on_purpose(find, text):
+    assert find(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "my mom quit drinking yesterday and shes sweaty and anxious, no hallucinations or anything like that",
+    "she comes down hard but no seizures or anything. which program?",
+    "no DTs so far, just the shakes",
+    "day 2 off the booze, foggy but i know where i am and no hallucinations",
+])
+def test_symptoms_said_to_be_absent_are_no_emergency(find, text):
+    assert find(text) == []
+
+
 def test_drinking_way_too_much_is_why_people_write_not_an_overdose(find):
     assert find("I have depression and I drink way too much. Would IOP work for someone like me?") == []
     assert find("i think i took way too much, my heart is pounding")

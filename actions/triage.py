@@ -30,6 +30,7 @@ MAX_SKIP_WORDS = 7
 RATHER_NOT_SAY = re.compile(r"\b(rather not|prefer not|don'?t want to (answer|say)|skip (this|that)( one| question)?|pass on)\b",
                             re.IGNORECASE)
 QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health", "prior_treatment"]
+TRIAGE_SLOTS = [f"triage_{question}" for question in QUESTIONS]
 UNSURE = re.compile(
     r"\b(not sure|unsure|don'?t know|dunno|idk|maybe|no idea|not certain|probably|possibly|kinda|"
     r"(?<!what )kind of|(?<!what )sort of|"
@@ -178,7 +179,7 @@ ANSWER_CUES = {
         re.IGNORECASE),
     "triage_prior_treatment": re.compile(
         r"\b(rehab|iop|detox|program|treatment|therapy|meetings|aa|na|outpatient|inpatient|residential|twice|once|"
-        r"before|in 20\d\d)\b", re.IGNORECASE),
+        r"before|in 20\d\d|methadone|suboxone|clinic)\b", re.IGNORECASE),
 }
 
 
@@ -209,6 +210,92 @@ SYMPTOMS = re.compile(
 SYMPTOMS_DENIED = re.compile(
     r"\b(no|not|never|without|doesn'?t|don'?t|isn'?t) (\w+ ){0,2}(shak|sweat|sick|withdraw)", re.IGNORECASE
 )
+
+
+# Answers to a later question, volunteered while answering another ("no withdrawal,
+# and home is fine, i live with my sister"; "home is safe, and he could do evenings").
+# Stricter than ANSWER_CUES, which read the answer to the question asked: a later
+# question is answered only by a clause that says it plainly, as a fact; the rest is
+# still asked.
+VOLUNTEERED_YES = {
+    "triage_safe_home": re.compile(
+        r"\b(home|house)('s| is) (safe|fine|calm|quiet|ok|okay|good|stable|supportive)\b|"
+        r"\b(it'?s|its) (safe|calm|quiet|fine) (at home|there)\b",
+        re.IGNORECASE),
+    "triage_can_attend": re.compile(
+        # "he could go", "she can go to groups": not "she could go into withdrawal", "he can go back to his dad's".
+        r"\b(i|he|she|they|we) (can|could) (go|come|attend|make it)(?=\s*$|\s+(to (it|that|them|groups?|sessions?|"
+        r"treatment|the program|iop|php|meetings)|(several|a few|some|most|\d) (days|times)|during the day|"
+        r"in the (evenings?|mornings?)|after (work|school)|on (weekdays|weekends|evenings)))|"
+        r"\b(can|could) (do|make) (evenings|nights|mornings|afternoons|weekdays)\b",
+        re.IGNORECASE),
+    "triage_mental_health": re.compile(
+        r"\b(depression|depressed|anxiety|ptsd|bipolar|schizo\w*|adhd|ocd|panic attacks?|psychosis|eating disorder)\b",
+        re.IGNORECASE),
+    "triage_prior_treatment": re.compile(
+        r"\b(been|went|gone) (to|through|into) (rehab|detox|treatment|an? iop|iop|aa|na|meetings|a program)\b|"
+        r"\b(did|done|tried|finished|completed) (rehab|detox|an? iop|iop|a program|treatment|methadone|suboxone)\b|"
+        r"\b(was|were) (on|in) (methadone|suboxone|a methadone program|a suboxone program)\b",
+        re.IGNORECASE),
+}
+VOLUNTEERED_NO = {
+    "triage_safe_home": re.compile(
+        r"\b(home|house)('s| is) not safe\b|\b(home|house) isn'?t safe\b|\bnot safe (at|in) (home|the house)\b|"
+        r"\b(abusive|violent|toxic) (home|house|household|partner|husband|wife|boyfriend|girlfriend)\b|"
+        r"\b(he|she|they) (hits|beats|threatens) (me|him|her|them|us)\b|"
+        r"\b(lives?|living|sleeps?|sleeping) (in (his|her|their|my|a) (car|truck|van)|on the streets?|in a shelter)\b|"
+        r"\b(homeless|couch ?surfing)\b", re.IGNORECASE),
+    "triage_can_attend": re.compile(
+        r"\b(i|he|she|they|we) (can'?t|cannot|couldn'?t) (go to|attend|make it to) (it|that|them|groups|sessions|"
+        r"treatment|the program|iop|php|several days|most days|during the day)\b|"
+        r"\b(can'?t|cannot|couldn'?t) take (time|days) off\b", re.IGNORECASE),
+    "triage_mental_health": re.compile(r"\bno (mental health (issues|problems|stuff)|depression|anxiety|diagnos\w+)\b",
+                                       re.IGNORECASE),
+    "triage_prior_treatment": re.compile(
+        r"\b(never|not) (been )?(to|in|through) (rehab|treatment|detox)\b|\bnever (had )?(any )?treatment\b|"
+        r"\bfirst time (getting|asking for|looking for) help\b", re.IGNORECASE),
+}
+# Mental health words that are withdrawal symptoms too ("shakes and anxiety when he
+# stops"): not taken from an answer to the withdrawal question.
+SYMPTOM_LIKE = re.compile(r"\b(anxiety|depressed|depression|panic attacks?)\b", re.IGNORECASE)
+# A clause that isn't an account of what is: a negation before the cue ("not depressed",
+# "hasn't been to rehab"), or a wish, a plan or a need ("needs a safe place to live",
+# "wants to try a suboxone program", "refuses to go to rehab").
+NOT_AN_ACCOUNT = re.compile(
+    r"\b(no|not|never|without|(do|does|did|is|was|has|have|wo|ca|could|would|should|are|were)n'?t|cant|wont|"
+    r"need|needs|want|wants|wanna|should|would|will|refuses?|refused|try|trying|hope|hoping|if|looking for)\b",
+    re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+CLAUSE_BREAKS = re.compile(r"[,.;!?]+|\b(?:and|but|so|though|also|plus)\b", re.IGNORECASE)
+
+
+def volunteered(slot: str, tracker: Tracker) -> Optional[str]:
+    """"yes" or "no" to a later triage question, said plainly in the answer to the
+    question asked. Only in an answer the form took (not a crisis, a stop or a
+    question: slots_to_validate holds the question asked), never to a question
+    already answered or asked before this one, and never when two clauses disagree
+    ("no depression but bad anxiety")."""
+    asked = tracker.get_slot("requested_slot")
+    if asked not in TRIAGE_SLOTS or tracker.get_slot(slot) or asked not in tracker.slots_to_validate():
+        return None
+    if TRIAGE_SLOTS.index(slot) <= TRIAGE_SLOTS.index(asked):
+        return None
+    statements = [s for s in SENTENCE_END.split(tracker.latest_message.get("text") or "") if not is_a_question(s)]
+    found = set()
+    for clause in (clause for statement in statements for clause in CLAUSE_BREAKS.split(statement)):
+        if UNSURE.search(clause):
+            continue
+        said_no = VOLUNTEERED_NO[slot].search(clause)
+        if said_no and not NOT_AN_ACCOUNT.search(clause[:said_no.start()]):
+            found.add("no")
+            continue
+        said = VOLUNTEERED_YES[slot].search(clause)
+        if not said or NOT_AN_ACCOUNT.search(clause[:said.start()]):
+            continue
+        if slot == "triage_mental_health" and asked == "triage_withdrawal" and SYMPTOM_LIKE.fullmatch(said.group()):
+            continue
+        found.add("yes")
+    return found.pop() if len(found) == 1 else None
 
 
 def yes_no_words(text: str) -> Optional[str]:
@@ -286,6 +373,23 @@ class ValidateTriageForm(SafeFormValidationAction):
             return {}
         dispatcher.utter_message(response="utter_withdrawal_help")  # invariant 8
         return {"triage_withdrawal": "yes"}
+
+    async def extract_triage_safe_home(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._volunteered("triage_safe_home", tracker)
+
+    async def extract_triage_can_attend(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._volunteered("triage_can_attend", tracker)
+
+    async def extract_triage_mental_health(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._volunteered("triage_mental_health", tracker)
+
+    async def extract_triage_prior_treatment(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return self._volunteered("triage_prior_treatment", tracker)
+
+    @staticmethod
+    def _volunteered(slot: str, tracker: Tracker) -> Dict[Text, Any]:
+        answer = volunteered(slot, tracker)
+        return {slot: answer} if answer else {}
 
     async def validate_triage_for_whom(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = str(value)

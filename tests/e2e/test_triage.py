@@ -62,6 +62,15 @@ def test_free_text_and_not_sure_are_understood(assistant, sender):
     assert "From what you shared" in text or "Thank you for sharing" in text
 
 
+def test_answers_said_along_the_way_are_not_asked_again(assistant, sender):
+    answer(assistant, sender, "my husband needs help with his drinking")
+    reply = answer(assistant, sender, "he drinks every day and gets the shakes, home is safe, and he could do evenings")
+    assert [m["response"] for m in reply][-1] == "utter_ask_triage_mental_health"
+    reply = answer(assistant, sender, "no. he did rehab in 2019 though")
+    assert "From what you shared" in text_of(reply) or "Thank you for sharing" in text_of(reply)
+    assert "IOP or partial hospitalization" in text_of(reply), "a safe home and evenings free"
+
+
 def test_unrelated_text_to_a_button_question_is_asked_again(assistant, sender):
     answer(assistant, sender, OPENING, "For me")
     text = text_of(answer(assistant, sender, "purple elephants"))

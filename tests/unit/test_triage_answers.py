@@ -166,3 +166,64 @@ async def test_a_request_for_an_answer_mid_question_is_answered_not_taken_as_a_y
     assert await ValidateTriageForm()._yes_no("triage_mental_health", typed, dispatcher, latest) == {
         "triage_mental_health": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_iop_therapies"]
+
+
+async def extracted(asked, text, intent="inform"):
+    """The later answers ValidateTriageForm reads from an answer the form took for `asked`."""
+    latest = tracker(asked, text, intent)
+    latest.events.append({"event": "slot", "name": asked, "value": text})  # the form's own candidate
+    form, found = ValidateTriageForm(), {}
+    for slot in ("triage_safe_home", "triage_can_attend", "triage_mental_health", "triage_prior_treatment"):
+        found.update(await getattr(form, f"extract_{slot}")(CollectingDispatcher(), latest, {}))
+    return found
+
+
+@pytest.mark.parametrize(
+    "asked, typed, read",
+    [
+        ("triage_withdrawal", "no withdrawal, and home is fine, i live with my sister", {"triage_safe_home": "yes"}),
+        ("triage_withdrawal", "he drinks every day and gets the shakes, home is safe, and he works days but could do evenings",
+         {"triage_safe_home": "yes", "triage_can_attend": "yes"}),
+        ("triage_safe_home", "he works from home so yes he could go", {"triage_can_attend": "yes"}),
+        ("triage_can_attend", "yes. she has bipolar and went to rehab in 2019", {"triage_mental_health": "yes",
+                                                                                 "triage_prior_treatment": "yes"}),
+        ("triage_safe_home", "yes, no depression or anything, never been to rehab", {"triage_mental_health": "no",
+                                                                                     "triage_prior_treatment": "no"}),
+        ("triage_safe_home", "my wife hits me, i cant go home", {}),  # no plainer "no" to a later question
+        # Only later questions, and only plainly: not a question, not negated, not "dangerous" alone.
+        ("triage_mental_health", "home is fine now", {}),
+        ("triage_withdrawal", "every day. is iop ok if home is safe?", {}),
+        ("triage_withdrawal", "yes, it's dangerous for him to stop", {}),
+        ("triage_safe_home", "yes but he's not depressed", {}),
+        ("triage_withdrawal", "every day, which program is best?", {}),
+        # Said of something else, wished for, refused, negated, unsure or symptoms (a review's cases).
+        ("triage_withdrawal", "yes he can't go a day without a drink", {}),
+        ("triage_withdrawal", "yes it's not safe for him to quit alone", {}),
+        ("triage_withdrawal", "yes, the withdrawal hits her worst in the morning", {}),
+        ("triage_withdrawal", "yes, no abusive partner or anything", {}),
+        ("triage_withdrawal", "every day, he really needs a safe place to live", {}),
+        ("triage_withdrawal", "shakes and anxiety when he stops", {}),
+        ("triage_safe_home", "yes, idk maybe adhd", {}),
+        ("triage_withdrawal", "he needs to go to detox, he refuses to go to rehab", {}),
+        ("triage_can_attend", "yes. he hasn't been to rehab", {}),
+        ("triage_can_attend", "yes, he wants to try a suboxone program", {}),
+        ("triage_withdrawal", "yes she could go into withdrawal any time", {}),
+        ("triage_safe_home", "no, he can go back to his dads", {}),
+        ("triage_safe_home", "yes, no depression but bad anxiety", {}),
+        ("triage_can_attend", "yes, never been to rehab but did an iop last year", {}),
+        # And plainly said, they still count.
+        ("triage_withdrawal", "every day. she lives in her car, she could go to groups in the evenings",
+         {"triage_safe_home": "no", "triage_can_attend": "yes"}),
+        ("triage_withdrawal", "yes and he has bipolar", {"triage_mental_health": "yes"}),
+    ],
+)
+async def test_answers_to_later_questions_said_along_the_way_are_not_asked_again(asked, typed, read):
+    assert await extracted(asked, typed) == read
+
+
+async def test_nothing_is_read_ahead_from_a_message_the_form_did_not_take():
+    # A crisis, a stop or a callback request is no answer (domain.yml not_intent): the form
+    # set no candidate, and nothing is filled, so the form hands the turn to the rules.
+    latest = tracker("triage_withdrawal", "home is safe but i want to die tonight", "crisis")
+    found = await ValidateTriageForm().extract_triage_safe_home(CollectingDispatcher(), latest, {})
+    assert found == {}

@@ -54,7 +54,7 @@ class _Phrase:
     negated_followed_by: FrozenSet[str] = frozenset()
     # "^": not a match right after a negation ("no chest pain").
     negatable: bool = False
-    # "^no": not a match right after the word "no" ("no seizures or anything").
+    # "^no": not a match right after a "no" that opens a clause ("..., no seizures or anything").
     absent_after_no: bool = False
 
 

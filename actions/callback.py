@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_digression
 from actions.forms import SafeFormValidationAction
-from actions.triage import answers_from, skipped, yes_no_words
+from actions.triage import SENTENCE_END, answers_from, skipped, starts_like_a_question, yes_no_words
 from channels.ownership import conversation_ref
 from storage import phone_numbers
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
@@ -37,8 +37,6 @@ MAX_PHONE_ATTEMPTS = 2
 MAX_NAME_CHARS = 60
 MAX_TIME_CHARS = 60
 MAX_UNSURE_TIME_WORDS = 5  # "maybe after 5?" is a time; a longer sentence with a "?" asks something
-# "are you open on weekends?" asks; "idk, around 3?" answers.
-QUESTION_START = re.compile(r"^(what|when|how|are|is|do|does|can|could|will|would|why|who)\b", re.IGNORECASE)
 MAX_NOTE_CHARS = 500
 # Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
 NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
@@ -54,8 +52,6 @@ NAME_LEAD_IN = re.compile(
 # A name written just before the number, in a request to be called:
 # "call me please, Jean-Baptiste Ngata, 206 555 0117", "ok call me then. Dwayne 559-555-0104".
 NAME_BEFORE_NUMBER = re.compile(r"(?:^|[.,;:!?]\s*)([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[\s,:\-]*$")
-# Where a sentence ends and the next begins: "call me, I'm her brother. Ray".
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 # Digits said in words, as voice typing writes them: "six one nine, five five five, ...".
 SPOKEN_DIGITS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -126,7 +122,7 @@ def clean_name(text: str) -> Optional[str]:
 
 def signed_name(text: str) -> Optional[str]:
     """A name signed as the last sentence, capitalised: "call me, I'm her brother. Ray"."""
-    sentences = SENTENCE_BREAK.split(text.strip())
+    sentences = SENTENCE_END.split(text.strip())
     last = sentences[-1]
     return clean_name(last) if len(sentences) > 1 and last[:1].isupper() else None
 
@@ -252,7 +248,8 @@ class ValidateCallbackForm(SafeFormValidationAction):
             return {"callback_best_time": NO_PREFERENCE}
         # "Before we continue, will Medicare cover this?" is a question, not a time;
         # "idk, around 3?" is a time said unsurely.
-        unsure_time = names_a_time and len(text.split()) <= MAX_UNSURE_TIME_WORDS and not QUESTION_START.match(text)
+        # "are you open on weekends?" asks; "idk, around 3?" answers.
+        unsure_time = names_a_time and len(text.split()) <= MAX_UNSURE_TIME_WORDS and not starts_like_a_question(text)
         if (not names_a_time or text.endswith("?") and not unsure_time) and answer_digression(dispatcher, tracker):
             return {"callback_best_time": None}
         if not usable:

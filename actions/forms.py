@@ -17,15 +17,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
-
-# Intents the crisis net sets that a form takes as an answer (domain.yml: not in any not_intent).
-WORRYING_ANSWERS = frozenset({"crisis_likely", "crisis_check_in"})
+from crisis_detection import intents  # domain.yml: in no not_intent, so a form takes them
 
 
 def answer_is_worrying(tracker: Tracker) -> bool:
     """The latest message answers a question of the form in progress, and worried the crisis net."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    return intent in WORRYING_ANSWERS and bool(tracker.active_loop_name) and bool(tracker.get_slot("requested_slot"))
+    return intent in intents.FORM_ANSWERS and bool(tracker.active_loop_name) and bool(tracker.get_slot("requested_slot"))
 
 
 class SafeFormValidationAction(FormValidationAction):

@@ -313,9 +313,13 @@ QUESTION_WORDS = frozenset(
     "what whats how why where when who which is are do does can could will would should tell explain describe".split())
 
 
-def is_a_question(text: str) -> bool:
+def starts_like_a_question(text: str) -> bool:
     words = re.findall(r"[^\W\d_']+", text.lower())
-    return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
+    return bool(words and words[0] in QUESTION_WORDS)
+
+
+def is_a_question(text: str) -> bool:
+    return text.rstrip().endswith("?") or starts_like_a_question(text)
 
 
 def is_a_statement(text: str) -> bool:

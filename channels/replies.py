@@ -15,6 +15,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg.interpolator import interpolate_text
 
 import knowledge
+from crisis_detection import intents
 
 
 ZERO_WIDTH_JOINER = "\u200d"  # holds multi-part emoji together: keep it
@@ -105,13 +106,10 @@ def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[
     return merged
 
 
-# The intents that get the crisis reply outside a form (crisis_detection/component.py: a
-# crisis, and one the classifier finds likely), which a channel gives itself when a turn can't run.
-CRISIS_REPLY_INTENTS = frozenset({"crisis", "crisis_likely"})
-
-
 def reads_as_crisis(parse_data: Dict[str, Any]) -> bool:
-    return (parse_data.get("intent") or {}).get("name") in CRISIS_REPLY_INTENTS
+    """An intent that gets the crisis reply outside a form (a crisis, or one the classifier finds
+    likely), which a channel gives itself when a turn can't run."""
+    return (parse_data.get("intent") or {}).get("name") in intents.CRISIS_REPLY
 
 
 def crisis_language(parse_data: Dict[str, Any]) -> str:

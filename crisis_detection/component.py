@@ -62,14 +62,13 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from crisis_detection import intents
 from crisis_detection.matcher import CrisisMatcher
 from intent_classifier.verdict import override_intent
 
 logger = logging.getLogger(__name__)
 
-CRISIS_INTENT = "crisis"
-CHECK_IN_INTENT = "crisis_check_in"
-LIKELY_INTENT = "crisis_likely"
+CRISIS_INTENT, CHECK_IN_INTENT, LIKELY_INTENT = intents.CRISIS, intents.CHECK_IN, intents.LIKELY
 OUTPUT_KEY = "crisis_safety_net"
 SUSPECTED_KEY = "crisis_suspected"
 MENTIONED_KEY = "crisis_mentioned"

@@ -42,6 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 import knowledge
+from crisis_detection import intents
 from intent_classifier.verdict import override_intent
 from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction
 
@@ -78,7 +79,7 @@ NOT_IN_GUIDE_INTENT = "ask_admissions_info"
 # Words that point back at a level already talked about: "and that one?", "what about there?".
 POINTS_BACK = re.compile(r"\b(it|its|that|this|those|these|one|ones|them|there|level|levels|program|same)\b", re.IGNORECASE)
 ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability"}
-CRISIS_INTENT = "crisis"
+CRISIS_INTENT = intents.CRISIS
 
 
 @functools.lru_cache(maxsize=1)

@@ -52,6 +52,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from crisis_detection import intents
 from staff_review import db
 from staff_review.form_answers import Reader, answered, utter_action
 
@@ -60,9 +61,9 @@ SENDER_CHUNK = 400
 GAP_GRACE_SECONDS = 60
 LOW_CONFIDENCE = 0.6  # the top intent's confidence below which a turn counts as low-confidence (shown in transcripts too)
 CRISIS_ACTION = "action_crisis_response"
-# A crisis, and one the classifier finds likely (crisis_detection/component.py): inside a form
-# the assistant takes that as an answer and names the lines, but staff see a crisis either way.
-CRISIS_INTENTS = ("crisis", "crisis_likely")
+# A crisis, and one the classifier finds likely: inside a form the assistant takes that as an
+# answer and names the lines, but staff see a crisis either way.
+CRISIS_INTENTS = sorted(intents.CRISIS_REPLY)
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utter_ask_rephrase"}
 ADVISORY_LOCK_KEY = 746_153_902  # any constant shared by every app process

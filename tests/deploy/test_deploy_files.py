@@ -256,7 +256,7 @@ def test_every_copy_source_exists_and_the_code_the_servers_load_is_copied():
     modules = {name.split(".")[0] for name in names if "." in name}
     modules |= {"knowledge", "staff_review", "demo_site", "chat_widget", "telegram_bridge", "spacy_pipeline"}
     assert modules <= copied["Dockerfile.app"], modules - copied["Dockerfile.app"]
-    assert {"actions", "action_server", "channels", "storage", "knowledge"} <= copied["Dockerfile.actions"]
+    assert {"actions", "action_server", "channels", "storage", "knowledge", "crisis_detection"} <= copied["Dockerfile.actions"]
 
 
 # nginx -----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
 from actions.person import reply_for_a_person
+from answer_words.questions import SENTENCE_END, UNPLACED_INTENT, is_a_question
 from knowledge import Level
 
 LEVEL_SLOT = "level_of_care"
@@ -47,11 +48,11 @@ DOWNWARD = re.compile(r"\b(down|less|lower|below|lighter|easier|step(ping)? down
 DETOX = "medically_managed_inpatient"
 
 
-def mentioned_levels(tracker: Tracker) -> List[Level]:
-    """Levels named in the latest message, in order, without repeats."""
+def mentioned_levels(tracker: Tracker, within: Optional[range] = None) -> List[Level]:
+    """Levels named in the latest message (or in a stretch of its text), in order, without repeats."""
     found: List[Level] = []
     for entity in tracker.latest_message.get("entities", []):
-        if entity.get("entity") != LEVEL_SLOT:
+        if entity.get("entity") != LEVEL_SLOT or (within is not None and entity.get("start", -1) not in within):
             continue
         level = knowledge.resolve_level(entity.get("value"))
         if level and level not in found:
@@ -59,7 +60,26 @@ def mentioned_levels(tracker: Tracker) -> List[Level]:
     return found
 
 
+def question_sentences(text: str) -> List[range]:
+    """Where the sentences that ask something lie in a message, last first."""
+    spans, start = [], 0
+    for gap in [*SENTENCE_END.finditer(text), None]:
+        end = gap.start() if gap else len(text)
+        if is_a_question(text[start:end]):
+            spans.append(range(start, end))
+        start = gap.end() if gap else end
+    return spans[::-1]
+
+
 def level_in_context(tracker: Tracker) -> Optional[Level]:
+    """The level a message asks about: the one named in its last question that names one ("My son
+    has been in and out of rehab. What does partial hospitalization involve?"), else the first
+    named, else the one talked about last."""
+    text = tracker.latest_message.get("text") or ""
+    for sentence in question_sentences(text):
+        asked = mentioned_levels(tracker, within=sentence)
+        if asked:
+            return asked[0]
     levels = mentioned_levels(tracker)
     return levels[0] if levels else knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
 
@@ -281,6 +301,7 @@ RESPONSE_ANSWERS = {
     "ask_contact": "utter_contact",
     "ask_admissions_info": "utter_admissions_info",
     "ask_medical_advice": "utter_medical_advice",
+    UNPLACED_INTENT: "utter_unplaced_question",
     "bot_challenge": "utter_iamabot",
 }
 # Below this confidence a message in a form is taken as the answer asked for:
@@ -289,20 +310,43 @@ DIGRESSION_CONFIDENCE = 0.8
 # A message that asks ("will this stay private?") is no name or number: a
 # lower confidence is enough to answer it.
 QUESTION_CONFIDENCE = 0.5
+# Thanks and nothing else: "ok thanks", "thank you so much!", "thx". Said in the middle
+# of a form after a question answered on the way, it is acknowledged before the form's
+# question; a longer message ("thanks, it's 619 555 0123") is read as an answer.
+JUST_THANKS = re.compile(
+    r"(?:(?:ok|okay|oh|alright|cool|great|perfect|awesome)[\s,.!]+)?"
+    r"(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated)(?:\s+(?:so much|a lot|again|anyway|for that))?"
+    r"[\s,.!]*(?:😊|🙏|👍)?\s*",
+    re.IGNORECASE,
+)
 
 
-def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """Answer the latest message if it is clearly a guide question; whether it was."""
+def confidence_needed(intent: Optional[str], text: str) -> float:
+    """How sure the classifier must be before a message in a form is answered, not taken as the answer."""
+    asks = text.rstrip().endswith("?")
+    if intent == UNPLACED_INTENT and asks:
+        # The classifier placed no intent, but the message plainly asks ("do I have to give
+        # my real name?" at the name question; intent_classifier/unplaced_questions.py).
+        return 0.0
+    return QUESTION_CONFIDENCE if asks else DIGRESSION_CONFIDENCE
+
+
+def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker, answer_thanks: bool = True) -> bool:
+    """Answer the latest message if it is clearly a guide question (or, unless `answer_thanks`
+    is False, just thanks); whether it was."""
     intent = tracker.latest_message.get("intent") or {}
     name, confidence = intent.get("name"), intent.get("confidence") or 0.0
-    asks = (tracker.latest_message.get("text") or "").rstrip().endswith("?")
-    if confidence < (QUESTION_CONFIDENCE if asks else DIGRESSION_CONFIDENCE):
+    text = tracker.latest_message.get("text") or ""
+    if confidence < confidence_needed(name, text):
         return False
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])
         return True
     if name in IOP_TOPIC_RESPONSES:  # the slot it may set back is left to the form's next question
         answer_iop_topic(dispatcher, tracker)
+        return True
+    if name == "thank" and answer_thanks and JUST_THANKS.fullmatch(text):
+        dispatcher.utter_message(response="utter_you_are_welcome_in_form")
         return True
     if name == "ask_human":  # as action_offer_a_person answers it, by the team's hours
         dispatcher.utter_message(**reply_for_a_person(datetime.now(timezone.utc)))

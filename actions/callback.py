@@ -25,7 +25,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import answer_digression
 from actions.forms import SafeFormValidationAction
-from actions.triage import SENTENCE_END, answers_from, skipped, starts_like_a_question, yes_no_words
+from actions.triage import answers_from, skipped, yes_no_words
+from answer_words.questions import SENTENCE_END, starts_like_a_question
 from channels.ownership import conversation_ref
 from storage import phone_numbers
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
@@ -57,9 +58,9 @@ SPOKEN_DIGITS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }
-# Words around a number that read as a sentence; emoji or symbols there most
-# likely mean a slip ("📞 619 555 0123"), so the number is asked for again.
-PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!'’()\-]+[^\W\d_]*)*$")
+# Words around a number that read as a sentence ("can i use my friend's? 323 555 0175");
+# emoji or symbols there most likely mean a slip ("📞 619 555 0123"), so the number is asked for again.
+PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!?'’()\-]+[^\W\d_]*)*$")
 # An answer to "when is the best time?": "after 3", "late morning", "weekdays before noon".
 TIME_WORDS = re.compile(
     r"\d|\b((?:morning|afternoon|evening|night)s?|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"
@@ -91,13 +92,16 @@ NAME_AFTER_REQUEST = re.compile(
 # What people add after their name that is no part of it: "Linda Park (daughter)",
 # "Monica Reyes, LCSW", "Mo here".
 NAME_TRAILER = re.compile(r"(?:\s*\([^()]*\)|\s*,\s*[A-Z]{2,5}\.?|\s+here)\s*$")
+# A name spelled out after it: "Siobhan O'Leary, S-I-O-B-H-A-N". Dropped only when it spells
+# a word of the name: "Siobhan, O-L-E-A-R-Y" spells what staff would otherwise not have.
+SPELLING = re.compile(r"\s*,\s*((?:[^\W\d_][ .\-]){2,}[^\W\d_])\.?\s*$")
 # Words that answer something but are no name: "afternoon" typed at the name question.
 NOT_NAMES = {
     "yes", "no", "yeah", "yep", "nope", "ok", "okay", "sure", "idk", "dunno", "none", "nothing", "me", "hi",
     "hello", "hey", "thanks", "help", "morning", "afternoon", "evening", "night", "anytime", "today", "tomorrow",
     "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a", "sorry", "lol", "fine", "whatever",
     "alright", "um", "oh", "well", "mornings", "afternoons", "evenings", "nights", "asap", "please", "pls",
-    "thank you", "now", "tonight", "soon",
+    "thank you", "now", "tonight", "soon", "thx", "tysm",
 }
 # Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
 NOT_IN_NAMES = {
@@ -110,9 +114,18 @@ NO_PREFERENCE = "no preference"
 NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
 
 
+def without_its_spelling(name: str) -> str:
+    spelled = SPELLING.search(name)
+    if spelled is None:
+        return name
+    letters = re.sub(r"[ .\-]", "", spelled.group(1)).lower()
+    words = [re.sub(r"[^\w]", "", word).lower() for word in name[: spelled.start()].split()]
+    return name[: spelled.start()] if letters in words else name
+
+
 def clean_name(text: str) -> Optional[str]:
     name = " ".join((text or "").split()).strip(" ,!")
-    name = NAME_TRAILER.sub("", NAME_LEAD_IN.sub("", name)).strip(" ,!")
+    name = without_its_spelling(NAME_TRAILER.sub("", NAME_LEAD_IN.sub("", name))).strip(" ,!")
     if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name) or name.lower() in NOT_NAMES:
         return None
     if NOT_IN_NAMES & set(name.lower().split()):
@@ -181,7 +194,8 @@ class ValidateCallbackForm(SafeFormValidationAction):
         return domain_slots
 
     async def validate_callback_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if answer_digression(dispatcher, tracker):
+        # "Ty" asked for a name is a name, not thanks; "thx" is no name, so it is thanks.
+        if answer_digression(dispatcher, tracker, answer_thanks=clean_name(str(value)) is None):
             return {"callback_name": None}
         text, number = str(value), None
         mention = phone_numbers.first_in(text) if asked(tracker, "callback_name") else None
@@ -224,14 +238,15 @@ class ValidateCallbackForm(SafeFormValidationAction):
         return {"callback_best_time": when} if when else {}
 
     async def validate_callback_phone(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if answer_digression(dispatcher, tracker):
-            return {"callback_phone": None}
         if not asked(tracker, "callback_phone") and str(value).startswith("+"):
             return {"callback_phone": value}  # already parsed (extracted, or kept while correcting)
-        # "ok. 760-555-0145", "my number is (858) 555 0199", "six one nine, five five five, ..."
+        # "ok. 760-555-0145", "my number is (858) 555 0199", "six one nine, five five five, ...",
+        # "it's 619 555 0123, is that ok?": a number is read before anything else said with it.
         mention = phone_numbers.first_in(str(value)) or phone_numbers.first_in(in_digits(str(value)))
         if mention and (PLAIN_WORDS.match(words_around(mention)) or time_after(mention)):
             return {"callback_phone": mention.number.stored, "callback_phone_attempts": 0}
+        if answer_digression(dispatcher, tracker):
+            return {"callback_phone": None}
         attempts = (tracker.get_slot("callback_phone_attempts") or 0) + 1
         if attempts < MAX_PHONE_ATTEMPTS:
             dispatcher.utter_message(response="utter_callback_phone_invalid")

@@ -21,6 +21,8 @@ from rasa_sdk.types import DomainDict
 import knowledge
 from actions.answers import answer_digression
 from actions.forms import SafeFormValidationAction
+from answer_words.people import ABOUT_MYSELF, LOVED_ONE, MYSELF, SOMEONE_ELSE
+from answer_words.questions import SENTENCE_END, WORD_PARTS, is_a_question
 from knowledge import Level
 
 # A skip is short ("skip", "pass on that one"); "I'd rather not answer that one" is a
@@ -37,41 +39,6 @@ UNSURE = re.compile(
     r"hard to say|(it )?depends?( on)?|could be|i guess|"
     # Spanish, for the answer to a check-in asked in Spanish.
     r"no s[eé]|tal vez|quiz[aá]s|a veces)\b|🤷|🤔|😐|¯\\_\(ツ\)_/¯",
-    re.IGNORECASE,
-)
-# The people a visitor may ask for help for, in one list for both patterns below.
-RELATIONS = (
-    r"son|daughter|child|kids?|teen|teenager|wife|husband|partner|boyfriend|girlfriend|fianc[eé]e?|friend|"
-    r"mom|mother|dad|father|brother|sister|cousin|uncle|aunt|parent|grandson|granddaughter|grandchild|nephew|"
-    r"niece|roommate|loved one|spouse|stepson|stepdaughter|stepmom|stepdad|grandma|grandpa|grandmother|"
-    r"grandfather|in-law|coworker|co-worker|colleague|employee|buddy|best friend|bestie|neighbou?r|client|student|"
-    # As people type them on a phone.
-    r"gf|bf|mum|hubby|grandkids?"
-)
-# An answer to "for you or someone you care about?".
-SOMEONE_ELSE = re.compile(rf"\b(someone|somebody|family|they|he|she|him|her|{RELATIONS})\b", re.IGNORECASE)
-MYSELF = re.compile(r"\b(me|myself|i|mine|for me)\b", re.IGNORECASE)
-# Said before the question: "my son ...", "our daughter", "my 20 year old daughter",
-# "for my 16 year old", "for him", "she drinks every day", "sis is using again",
-# "I have a 19 y/o client".
-LOVED_ONE = re.compile(
-    rf"\b(my|our)\s+(?:[\w'/-]+\s+){{0,4}}?({RELATIONS})\b|\b(my|our)\s+\d+\s*(year old|yr old|yo|y/o)\b|"
-    r"\bi have an?\s+(?:[\w'/-]+\s+){0,4}?(client|patient|student)\b|"
-    r"\bfor (him|her|them)\b|\b(he|she)('s| is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b|"
-    rf"\b({RELATIONS}|sis)( is| has| drinks| uses| won'?t| can'?t| keeps| needs)\b",
-    re.IGNORECASE,
-)
-ABOUT_MYSELF = re.compile(
-    # Not a bare "I need help": people write that for a loved one too.
-    r"\b(i need (help )?(to (stop|quit)|(to )?get(ting|tin)? (clean|sober|off)|help (with|for) (my|me)|rehab|detox|"
-    r"treatment)|i think i|i want to (stop|quit|get|sign up|enroll|join|start)|"
-    r"i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
-    r"i (drink|use|take|smoke|relapsed|can'?t stop)|i('ve| have) been (drinking|using)|for myself|for me\b|"
-    r"someone like me|fits? me\b|"
-    r"help for me|get me (into|in)|my (own )?(drinking|use|using|addiction|habit)|"
-    # "which program should I do", "what am I supposed to do", "fits my situation"
-    r"(should|could|do|can) i (do|start|go|choose|pick|get|need|try)|am i supposed|my (situation|case)|"
-    r"i('d| would) like (help|a recommendation)|i wa?n[ta]+ to (get )?(sober|clean|better|help))",
     re.IGNORECASE,
 )
 # How many of the latest user messages may tell who the help is for.
@@ -265,7 +232,6 @@ NOT_AN_ACCOUNT = re.compile(
     r"\b(no|not|never|without|(do|does|did|is|was|has|have|wo|ca|could|would|should|are|were)n'?t|cant|wont|"
     r"need|needs|want|wants|wanna|should|would|will|refuses?|refused|try|trying|hope|hoping|if|looking for)\b",
     re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
 CLAUSE_BREAKS = re.compile(r"[,.;!?]+|\b(?:and|but|so|though|also|plus)\b", re.IGNORECASE)
 
 
@@ -308,23 +274,9 @@ def yes_no_words(text: str) -> Optional[str]:
     return None
 
 
-# First words of a question typed without "?", or of a request for an answer ("tell me about ...").
-QUESTION_WORDS = frozenset(
-    "what whats how why where when who which is are do does can could will would should tell explain describe".split())
-
-
-def starts_like_a_question(text: str) -> bool:
-    words = re.findall(r"[^\W\d_']+", text.lower())
-    return bool(words and words[0] in QUESTION_WORDS)
-
-
-def is_a_question(text: str) -> bool:
-    return text.rstrip().endswith("?") or starts_like_a_question(text)
-
-
 def is_a_statement(text: str) -> bool:
     """A sentence of a few words, not a question: "purple elephants" or "??" is asked again."""
-    return len(re.findall(r"[^\W\d_']+", text)) >= 3 and not is_a_question(text)
+    return len(WORD_PARTS.findall(text)) >= 3 and not is_a_question(text)
 
 
 def said_in_words(slot: str, text: str) -> Optional[str]:

@@ -48,7 +48,6 @@ FallbackClassifier, and the lexicon decides:
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text
 
 import spacy
@@ -62,6 +61,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from answer_words.languages import looks_spanish
 from crisis_detection import intents
 from crisis_detection.matcher import CrisisMatcher
 from intent_classifier.verdict import override_intent
@@ -72,20 +72,6 @@ CRISIS_INTENT, CHECK_IN_INTENT, LIKELY_INTENT = intents.CRISIS, intents.CHECK_IN
 OUTPUT_KEY = "crisis_safety_net"
 SUSPECTED_KEY = "crisis_suspected"
 MENTIONED_KEY = "crisis_mentioned"
-# Common Spanish words: a crisis the classifier found in a message mostly made
-# of them gets the Spanish crisis reply (the lexicon marks its own phrases).
-SPANISH_WORDS = frozenset(
-    "que mi mis de la el los las y en quiero estoy ya por con para muy se lo es un una yo pero "
-    "porque nadie nada todo mas más ayuda vivir morir hijo hija".split()
-)
-WORD = re.compile(r"[^\W\d_]+")
-
-
-def looks_spanish(text: str) -> bool:
-    words = WORD.findall(text.lower())
-    spanish = sum(word in SPANISH_WORDS for word in words)
-    return spanish >= 2 and spanish * 3 >= len(words)
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class CrisisSafetyNet(GraphComponent):

@@ -27,6 +27,7 @@ COPY knowledge/ knowledge/
 COPY spacy_pipeline/ spacy_pipeline/
 COPY intent_classifier/ intent_classifier/
 COPY crisis_detection/ crisis_detection/
+COPY answer_words/ answer_words/
 COPY channels/ channels/
 COPY storage/ storage/
 COPY staff_review/ staff_review/

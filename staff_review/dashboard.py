@@ -15,7 +15,7 @@ traffic, say, is left out of both), and each link carries the span
 * top intents: conversations with at least one message of the intent (what
   the list's intent filter finds), not messages;
 * the fallback rate is a share of messages (of these conversations' user
-  messages, those NLU gave up on: nlu_fallback), so it is no link; the
+  messages, those NLU gave up on: nlu_fallback and ask_unplaced), so it is no link; the
   number of conversations that hit a fallback is.
 
 Callbacks, for the requests made in the span (since the first day's UTC
@@ -51,10 +51,10 @@ import sqlalchemy as sa
 from knowledge import clinic
 from staff_review import callback_queue, conversations, db
 from staff_review.conversations import FLAGS, Filters
+from staff_review.sync import FALLBACK_INTENTS
 
 TOP_INTENTS = 10
 DAY_SECONDS = 86400
-FALLBACK_INTENT = "nlu_fallback"
 # The queue's views the dashboard links to, with what each holds (staff_review/callback_queue.py).
 QUEUE_VIEWS = (
     ("open", "open"),
@@ -219,7 +219,7 @@ def figures(days: int, username: str, now: Optional[datetime] = None) -> Dict:
     by_intent = sorted(((intent, n) for intent, (n, _) in intents.items() if intent is not None and n > 0),
                        key=lambda item: (-item[1], item[0]))[:TOP_INTENTS]
     messages = sum(count for _, count in intents.values())
-    fallback_messages = intents.get(FALLBACK_INTENT, (0, 0))[1]
+    fallback_messages = sum(intents.get(name, (0, 0))[1] for name in FALLBACK_INTENTS)
     flag_counts = {flag: sum(group[4 + index] for group in groups) for index, flag in enumerate(flag_conditions)}
     channel_counts: Dict[str, int] = {}
     for group in groups:

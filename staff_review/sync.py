@@ -52,6 +52,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from answer_words.questions import UNPLACED_INTENT
 from crisis_detection import intents
 from staff_review import db
 from staff_review.form_answers import Reader, answered, utter_action
@@ -64,7 +65,9 @@ CRISIS_ACTION = "action_crisis_response"
 # A crisis, and one the classifier finds likely: inside a form the assistant takes that as an
 # answer and names the lines, but staff see a crisis either way.
 CRISIS_INTENTS = sorted(intents.CRISIS_REPLY)
-FALLBACK_INTENT = "nlu_fallback"
+# What the NLU could not place: its fallback, and a plain question it answered honestly
+# for want of anything better (intent_classifier/unplaced_questions.py).
+FALLBACK_INTENTS = ("nlu_fallback", UNPLACED_INTENT)
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utter_ask_rephrase"}
 ADVISORY_LOCK_KEY = 746_153_902  # any constant shared by every app process
 
@@ -166,7 +169,7 @@ def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str
     summary.turns += 1
     summary.channel = summary.channel or data.get("input_channel") or ""
     verdict_moot = bool(answers_slot) or to_staff  # the NLU's verdict means nothing here
-    if intent.get("name") == FALLBACK_INTENT and not verdict_moot:
+    if intent.get("name") in FALLBACK_INTENTS and not verdict_moot:
         summary.fallback = True
     if intent.get("name") in CRISIS_INTENTS or parse.get("crisis_safety_net"):
         summary.crisis = True

@@ -254,9 +254,10 @@ def test_every_copy_source_exists_and_the_code_the_servers_load_is_copied():
     names += list(load_yaml(ROOT / "credentials.yml"))
     names.append(load_yaml(DEPLOY / "endpoints.yml")["tracker_store"]["type"])
     modules = {name.split(".")[0] for name in names if "." in name}
-    modules |= {"knowledge", "staff_review", "demo_site", "chat_widget", "telegram_bridge", "spacy_pipeline"}
+    modules |= {"knowledge", "staff_review", "demo_site", "chat_widget", "telegram_bridge", "spacy_pipeline", "answer_words"}
     assert modules <= copied["Dockerfile.app"], modules - copied["Dockerfile.app"]
-    assert {"actions", "action_server", "channels", "storage", "knowledge", "crisis_detection"} <= copied["Dockerfile.actions"]
+    assert {"actions", "action_server", "channels", "storage", "knowledge", "crisis_detection",
+            "answer_words"} <= copied["Dockerfile.actions"]
 
 
 # nginx -----------------------------------------------------------------------------------------

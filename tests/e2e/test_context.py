@@ -1,4 +1,6 @@
-"""Follow-up questions answer about the level of care last talked about."""
+"""Follow-up questions answer about the level of care last talked about; what can't be placed is said plainly."""
+
+import knowledge
 from tests.e2e.turns import buttons, check_turn
 
 
@@ -40,6 +42,17 @@ def test_two_step_fallback(assistant, sender):
     assert "/request_callback" in [b["payload"] for b in buttons(second)]
     # "yes" accepts the callback offer: the callback form starts.
     assert "What name" in check_turn(assistant.say(sender, "yes"))
+
+
+def test_a_question_nothing_placed_gets_the_honest_answer_with_the_lines(assistant, sender):
+    # The payload stands for what intent_classifier/unplaced_questions.py makes of "ok what about
+    # payment plans" when the classifier can't place it (tests/unit/test_unplaced_questions.py).
+    reply = assistant.say(sender, "/ask_unplaced")
+    text = check_turn(reply)
+    assert [m.get("response") for m in reply] == ["utter_unplaced_question", "utter_offer_callback"]
+    assert "guide doesn't cover" in text and knowledge.clinic().phone in text
+    # The lines too, as in "say it another way?": a question nobody placed may hide a danger.
+    assert knowledge.crisis_sentence() in text and "say it another way" not in text
 
 
 def test_an_iop_topic_asked_back_about_another_level_answers_for_that_level(assistant, sender):

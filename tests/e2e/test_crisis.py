@@ -61,8 +61,9 @@ def test_crisis_interrupts_a_flow_and_the_conversation_can_go_on(assistant, send
 
 
 # Payloads stand for what the classifier makes of "no one would care", "i have a gun
-# in the house", "im getting really sleepy" after the crisis reply.
-@pytest.mark.parametrize("follow_up", ["/nlu_fallback", "/crisis_check_in", "/report_withdrawal"])
+# in the house", "im getting really sleepy" after the crisis reply, and "/ask_unplaced"
+# for a question nothing placed ("will anyone even notice?").
+@pytest.mark.parametrize("follow_up", ["/nlu_fallback", "/crisis_check_in", "/report_withdrawal", "/ask_unplaced"])
 def test_after_the_crisis_reply_words_not_understood_keep_the_crisis_reply(assistant, sender, follow_up):
     assert is_crisis_reply(assistant.say(sender, "i want to end my life"))
     reply = assistant.say(sender, follow_up)
@@ -118,7 +119,8 @@ def test_no_to_the_check_in_carries_on(assistant, sender):
     assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
 
 
-@pytest.mark.parametrize("answer", ["maybe", "not sure", "idk", "sometimes", "a little"])
+@pytest.mark.parametrize("answer", ["maybe", "not sure", "idk", "sometimes", "a little",
+                                    "/ask_unplaced"])  # "does it even matter?", a question nothing placed
 def test_an_answer_to_the_check_in_that_isnt_a_no_gets_the_crisis_reply(assistant, sender, answer):
     # The classifier reads "maybe" as a no; safe-messaging practice reads it as a yes.
     assistant.say(sender, "/crisis_check_in")

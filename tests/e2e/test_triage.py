@@ -95,6 +95,14 @@ def test_a_question_mid_triage_is_answered_and_the_questions_go_on(assistant, se
     assert "journaling" in text and "withdrawal" in text
 
 
+@pytest.mark.parametrize("thanks", ["ok thanks", "thank you so much"])
+def test_thanks_after_an_answer_mid_triage_is_acknowledged_and_the_question_asked_again(assistant, sender, thanks):
+    answer(assistant, sender, OPENING, "For me", "what coping skills does IOP teach?")
+    reply = answer(assistant, sender, thanks)
+    assert [m.get("response") for m in reply] == ["utter_you_are_welcome_in_form", "utter_ask_triage_withdrawal"]
+    assert text_of(reply).startswith("You're welcome.")
+
+
 def test_crisis_mid_triage(assistant, sender):
     answer(assistant, sender, OPENING, "For me")
     reply = answer(assistant, sender, "my dad is having a seizure since he stopped drinking")

@@ -19,6 +19,7 @@ from html import unescape
 
 import pytest
 
+from answer_words.questions import UNPLACED_INTENT
 from staff_review import exports, sync, transcript
 from storage import handoffs
 from tests.servers import free_port
@@ -303,6 +304,14 @@ def test_staff_turns_are_named_as_a_person_in_transcripts_and_exports():
     summary = sync.summarise("c", handoff_events())
     assert summary.turns == 3 and summary.low_confidence == 1 and summary.fallback
     assert not sync.summarise("c", handoff_events()[:6]).fallback
+
+
+def test_a_question_the_nlu_could_not_place_counts_as_a_fallback_for_staff():
+    # Answered honestly (intent_classifier/unplaced_questions.py), but still a message the NLU gave up on.
+    unplaced = {"intent": {"name": UNPLACED_INTENT, "confidence": 0.3}}
+    rows = [Row(1, "user", 1.0, {"text": "ok what about payment plans", "parse_data": unplaced})]
+    summary = sync.summarise("c", rows)
+    assert summary.fallback and summary.low_confidence == 1
 
 
 # The alert -----------------------------------------------------------------------------------

@@ -144,3 +144,17 @@ async def test_which_one_after_a_comparison_compares_the_same_two_again():
     messages, _ = await run(ActionCompareLevels(), follow_up)
     assert messages[0]["response"] == "utter_compare_levels"
     assert "five days a week" in messages[0]["text"] and "seven days a week" in messages[0]["text"]
+
+
+async def test_the_level_asked_about_is_the_one_in_the_question_not_one_told_of_before_it():
+    text = "My son has been in and out of rehab. What does partial hospitalization involve?"
+    entities = [{"entity": "level_of_care", "value": "rehab", "start": 30, "end": 35},
+                {"entity": "level_of_care", "value": "partial hospitalization", "start": 47, "end": 70}]
+    asked = Tracker(
+        sender_id="unit", slots={}, events=[{"event": "user", "text": text}], paused=False, followup_action=None,
+        latest_message={"intent": {"name": "ask_level_info", "confidence": 0.9}, "entities": entities, "text": text},
+        active_loop={}, latest_action_name="action_listen",
+    )
+    assert text[30:35] == "rehab" and text[47:70] == "partial hospitalization"
+    _, events = await run(ActionExplainLevel(), asked)
+    assert SlotSet("level_of_care", "partial_hospitalization") in events

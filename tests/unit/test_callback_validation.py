@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import IOP_TOPIC_RESPONSES, RESPONSE_ANSWERS
 from actions.callback import MAX_PHONE_ATTEMPTS, ValidateCallbackForm, clean_name
+from answer_words.questions import UNPLACED_INTENT
 from tests.responses import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,15 @@ async def validate(slot, value, **kwargs):
     return result, [m.get("response") or m.get("text") for m in dispatcher.messages]
 
 
-@pytest.mark.parametrize("typed, kept", [("  Sam   Rivera ", "Sam Rivera"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith"), ("李雷", "李雷"), ("J. R.", "J. R.")])
+@pytest.mark.parametrize("typed, kept", [("  Sam   Rivera ", "Sam Rivera"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith"), ("李雷", "李雷"), ("J. R.", "J. R."),
+                                         ("Siobhan O'Leary, S-I-O-B-H-A-N", "Siobhan O'Leary"), ("Niamh, n i a m h", "Niamh")])
 def test_names_are_kept_tidy(typed, kept):
     assert clean_name(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["", "   ", "42", "<b>Sam</b>", "x" * 61, "Sam_1", "🙂"])
+@pytest.mark.parametrize("typed", ["", "   ", "42", "<b>Sam</b>", "x" * 61, "Sam_1", "🙂",
+                                   # A spelling of a word that isn't in the name is asked for again, not dropped.
+                                   "Siobhan, O-L-E-A-R-Y"])
 def test_bad_names_are_refused(typed):
     assert clean_name(typed) is None
 
@@ -231,6 +235,37 @@ async def test_a_time_said_with_the_number_is_held_to_the_same_bounds():
 async def test_a_time_said_with_the_number_at_the_phone_question_is_no_mistake():
     result, messages = await validate("callback_phone", "(442) 555-0190, I'm at work till 5 so after that")
     assert result == {"callback_phone": "+14425550190", "callback_phone_attempts": 0} and messages == []
+
+
+async def test_a_question_placed_only_by_its_shape_is_answered_at_the_name_question():
+    # intent_classifier/unplaced_questions.py gives such a question its own intent at the fallback's confidence.
+    result, messages = await validate("callback_name", "do I have to give my real name?", intent=UNPLACED_INTENT)
+    assert result == {"callback_name": None} and messages == ["utter_unplaced_question"]
+    # A name is no question, whatever the classifier made of it.
+    result, messages = await validate("callback_name", "Hope", intent=UNPLACED_INTENT)
+    assert result == {"callback_name": "Hope"} and messages == []
+
+
+async def test_a_number_said_with_a_question_is_taken_first():
+    result, messages = await validate("callback_phone", "it's 619 555 0123, is that ok?", intent=UNPLACED_INTENT)
+    assert result == {"callback_phone": "+16195550123", "callback_phone_attempts": 0} and messages == []
+
+
+async def test_thanks_at_the_name_question_is_acknowledged_but_a_name_like_ty_is_a_name():
+    result, messages = await validate("callback_name", "thx", intent="thank", confidence=0.95)
+    assert result == {"callback_name": None} and messages == ["utter_you_are_welcome_in_form"]
+    result, messages = await validate("callback_name", "Ty", intent="thank", confidence=0.95)
+    assert result == {"callback_name": "Ty"} and messages == []
+    # Thanks with the answer is the answer.
+    result, messages = await validate("callback_name", "Thanks so much. Derek", intent="thank", confidence=1.0)
+    assert result == {"callback_name": "Derek"} and messages == []
+    result, messages = await validate("callback_phone", "thanks, it's 619 555 0123", intent="thank", confidence=0.9)
+    assert result == {"callback_phone": "+16195550123", "callback_phone_attempts": 0} and messages == []
+
+
+async def test_a_number_after_a_question_of_ones_own_is_taken():
+    result, messages = await validate("callback_phone", "i don't have a phone rn, can i use my friend's? 323 555 0175")
+    assert result == {"callback_phone": "+13235550175", "callback_phone_attempts": 0} and messages == []
 
 
 async def test_a_name_introduced_before_the_question_is_kept():

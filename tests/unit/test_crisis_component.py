@@ -3,7 +3,8 @@ import pytest
 import spacy
 from rasa.shared.nlu.training_data.message import Message
 
-from crisis_detection.component import CrisisSafetyNet, looks_spanish
+from answer_words.languages import looks_spanish
+from crisis_detection.component import CrisisSafetyNet
 
 SETTINGS = CrisisSafetyNet.get_default_config()
 

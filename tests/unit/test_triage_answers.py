@@ -46,6 +46,22 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         # Relations said in passing by someone asking for themselves.
         ("I have a husband and two kids, I need detox", "me"),
         ("i think i need rehab, mom's been on me about it", "me"),
+        # Said of oneself without "for me".
+        ("i need help with pills", "me"),
+        ("need help quitting meth asap", "me"),
+        ("asking for a friend lol. ok it's me. i do coke on weekends", "me"),
+        ("so stressed. but seriously my adderall use is getting out of hand, what program would help", "me"),
+        ("which program would suit me", "me"),
+        ("I want to know what level of care I need", "me"),
+        ("been depressed and drinking every night to cope. I need to do something about it", "me"),
+        ("I need help for my dad, he drinks", "someone_else"),
+        ("i do not know what to do about my brother", "someone_else"),
+        # Someone else's use, or help to reach someone else: not "for me".
+        ("my husbands drinking is out of control, what program would help", "someone_else"),
+        ("my dads addiction is getting worse", "someone_else"),
+        ("need help getting him into rehab", None),
+        ("i need to change how i talk to him about it", None),
+        ("i shoot him texts but he ignores me", None),
     ],
 )
 def test_who_the_help_is_for_is_read_from_the_opening(opening, who):

@@ -1,0 +1,67 @@
+"""A plain question the classifier couldn't place gets the honest answer; gibberish, statements
+and anything the crisis net should weigh are left to the fallback and the net."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from answer_words.questions import UNPLACED_INTENT, asks_something, is_a_question
+from intent_classifier.unplaced_questions import UnplacedQuestions
+
+
+def parsed(text, ranking=(("ask_contact", 0.2), ("greet", 0.1))):
+    guesses = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message = Message(data={"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
+                            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.3}, *guesses], "entities": []})
+    UnplacedQuestions().process([message])
+    return message.get("intent")
+
+
+@pytest.mark.parametrize("text", ["ok what about payment plans", "im not religious, is iop going to push god on me",
+                                  "im 17 and i think i drink too much. can i even go to your place",
+                                  "How do I even get him to agree to go", "do you have a waiting list?",
+                                  "where is casa palmera", "tell me about visiting hours",
+                                  "what's the difference between all the options lol"])
+def test_a_sentence_or_clause_that_opens_like_a_question_asks_something(text):
+    assert asks_something(text)
+
+
+@pytest.mark.parametrize("text", ["he relapsed and is using again", "my son drinks every day", "thats what i was told",
+                                  "you're useless", "when i drink i forget everything",
+                                  "can't talk during work hours, evenings are best", "Will do", "Do not call before noon",
+                                  "what he did last night was awful", "who cares anymore"])
+def test_statements_ask_nothing(text):
+    assert not asks_something(text)
+
+
+@pytest.mark.parametrize("text", ["ok what about payment plans", "how do i get him to agree to go",
+                                  "do you have a waiting list for the evening group?", "and does he keep his pain meds"])
+def test_an_unplaced_question_gets_the_honest_answer_at_the_fallback_confidence(text):
+    assert parsed(text) == {"name": UNPLACED_INTENT, "confidence": 0.3}
+
+
+@pytest.mark.parametrize("text", ["jfjf kdkd lala?", "why?", "you're useless", "my friend says gabapentin works",
+                                  "when i drink i forget everything", "¿dónde está la clínica y que necesito?"])
+def test_gibberish_short_questions_statements_and_spanish_still_fall_back(text):
+    assert parsed(text)["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("ranking", [
+    (("ask_contact", 0.2), ("crisis", 0.15)),
+    (("ask_contact", 0.2), ("report_withdrawal", 0.15)),
+    (("ask_contact", 0.2), ("crisis_check_in", 0.15)),
+    # Third, but not nothing: "will anyone even notice" is the crisis net's to weigh.
+    (("ask_contact", 0.2), ("greet", 0.15), ("crisis", 0.12)),
+])
+def test_a_question_the_crisis_net_should_weigh_is_left_to_it(ranking):
+    assert parsed("will anyone even notice?", ranking=ranking)["name"] == "nlu_fallback"
+
+
+def test_a_placed_intent_is_left_alone():
+    message = Message(data={"text": "how much does it cost?", "intent": {"name": "ask_admissions_info", "confidence": 0.9},
+                            "entities": []})
+    UnplacedQuestions().process([message])
+    assert message.get("intent") == {"name": "ask_admissions_info", "confidence": 0.9}
+
+
+@pytest.mark.parametrize("text", ["what's the schedule for outpatient vs IOP", "whats the difference", "how's it work"])
+def test_the_forms_still_read_a_contracted_question_word_as_a_question(text):
+    assert is_a_question(text)

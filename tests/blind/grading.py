@@ -71,8 +71,9 @@ LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3, LOOKALIKE_SET
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},
     "goodbye": {"utter_goodbye"},
-    # "ok", "cool" after an answer: utter_anything_else ("Glad that helps. Anything else?").
-    "thanks": {"utter_you_are_welcome", "utter_anything_else"},
+    # "ok", "cool" after an answer: utter_anything_else ("Glad that helps. Anything else?");
+    # in the middle of a form, utter_you_are_welcome_in_form before the form's question.
+    "thanks": {"utter_you_are_welcome", "utter_anything_else", "utter_you_are_welcome_in_form"},
     "bot_identity": {"utter_iamabot"},
     "capabilities": {"utter_capabilities"},
     "out_of_scope": {"utter_out_of_scope"},
@@ -88,7 +89,8 @@ RESPONSES: Dict[str, Set[str]] = {
     "after_iop": {"utter_after_iop"},
     "detox_alone": {"utter_detox_alone"},
     "contact": {"utter_contact"},
-    "not_in_guide": {"utter_admissions_info"},
+    # utter_unplaced_question: the same honest answer, to a question the classifier couldn't place.
+    "not_in_guide": {"utter_admissions_info", "utter_unplaced_question"},
     "medical_advice": {"utter_medical_advice"},
     # utter_live_chat_unavailable: asked for a live chat when no one is free (docs/handoff.md).
     "human": {"utter_human", "utter_human_team_in", "utter_human_after_hours", "utter_human_team_away",

@@ -316,7 +316,7 @@ QUESTION_CONFIDENCE = 0.5
 JUST_THANKS = re.compile(
     r"(?:(?:ok|okay|oh|alright|cool|great|perfect|awesome)[\s,.!]+)?"
     r"(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated)(?:\s+(?:so much|a lot|again|anyway|for that))?"
-    r"[\s,.!]*(?:😊|🙏|👍)?\s*",
+    r"[\s,.!]*(?:[😊🙏👍][\s,.!]*)?",
     re.IGNORECASE,
 )
 

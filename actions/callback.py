@@ -60,7 +60,8 @@ SPOKEN_DIGITS = {
 }
 # Words around a number that read as a sentence ("can i use my friend's? 323 555 0175");
 # emoji or symbols there most likely mean a slip ("📞 619 555 0123"), so the number is asked for again.
-PLAIN_WORDS = re.compile(r"^[^\W\d_\s]*(?:[\s.,:;!?'’()\-]+[^\W\d_]*)*$")
+# One character class repeated, not nested repeats: "?" * 40 + an emoji must not take hours.
+PLAIN_WORDS = re.compile(r"^(?:[^\W\d_]|[\s.,:;!?'’()\-])*$")
 # An answer to "when is the best time?": "after 3", "late morning", "weekdays before noon".
 TIME_WORDS = re.compile(
     r"\d|\b((?:morning|afternoon|evening|night)s?|noon|lunch|am|pm|after|before|anytime|any time|asap|now|today|"

@@ -15,13 +15,10 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
-from actions.triage import UNSURE
+from answer_words.unsure import UNSURE
+from crisis_detection.intents import crisis_language
 
 FLAG_SLOT = "crisis_flagged"
-# Where crisis_detection puts what it found in the parse data (its OUTPUT_KEY
-# and SUSPECTED_KEY).
-SAFETY_NET_KEY = "crisis_safety_net"
-SUSPECTED_KEY = "crisis_suspected"
 
 
 def message_language(tracker: Tracker) -> str:
@@ -30,9 +27,9 @@ def message_language(tracker: Tracker) -> str:
     for parse in _latest_parses(tracker, 3):
         if (parse.get("intent") or {}).get("name") == "spanish":
             return "es"  # "está en su cuarto ahora", after the crisis reply
-        found = parse.get(SAFETY_NET_KEY) or parse.get(SUSPECTED_KEY)
-        if found:
-            return "es" if found.get("language") == "es" else "en"
+        language = crisis_language(parse)
+        if language:
+            return language
     return "en"
 
 

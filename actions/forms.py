@@ -7,7 +7,8 @@ quiet answers the classifier calls a crisis ("he lives with me, its safe")
 lose nothing, and someone who said something darker in the middle of the
 questions still has the lines in front of them. The lexicon, and a classifier
 sure of a crisis, end the form instead (data/rules/crisis.yml). Staff are alerted
-as for a crisis (staff_review/sync.py, CRISIS_INTENTS).
+as for a crisis on `crisis_likely` (staff_review/sync.py, CRISIS_INTENTS); a
+`crisis_check_in` answer is flagged "crisis suspected" for review.
 """
 from abc import abstractmethod
 from typing import Any, Dict, List, Text
@@ -17,6 +18,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from actions.crisis import message_language, utter_in_language
 from crisis_detection import intents  # domain.yml: in no not_intent, so a form takes them
 
 
@@ -35,8 +37,6 @@ class SafeFormValidationAction(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if answer_is_worrying(tracker):
-            # In Spanish when the crisis net read the message as Spanish (its suspicion's language).
-            spanish = (tracker.latest_message.get("crisis_suspected") or {}).get("language") == "es"
-            dispatcher.utter_message(response="utter_crisis_lines_in_form_es" if spanish else "utter_crisis_lines_in_form",
-                                     crisis_lines=knowledge.crisis_lines("es" if spanish else "en"))
+            language = message_language(tracker)  # Spanish when the crisis net read the answer so
+            utter_in_language(dispatcher, language, "utter_crisis_lines_in_form", crisis_lines=knowledge.crisis_lines(language))
         return await super().run(dispatcher, tracker, domain)

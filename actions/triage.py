@@ -23,6 +23,7 @@ from actions.answers import answer_digression
 from actions.forms import SafeFormValidationAction
 from answer_words.people import ABOUT_MYSELF, LOVED_ONE, MYSELF, SOMEONE_ELSE
 from answer_words.questions import SENTENCE_END, WORD_PARTS, is_a_question
+from answer_words.unsure import UNSURE
 from knowledge import Level
 
 # A skip is short ("skip", "pass on that one"); "I'd rather not answer that one" is a
@@ -33,14 +34,6 @@ RATHER_NOT_SAY = re.compile(r"\b(rather not|prefer not|don'?t want to (answer|sa
                             re.IGNORECASE)
 QUESTIONS = ["for_whom", "withdrawal", "safe_home", "can_attend", "mental_health", "prior_treatment"]
 TRIAGE_SLOTS = [f"triage_{question}" for question in QUESTIONS]
-UNSURE = re.compile(
-    r"\b(not sure|unsure|don'?t know|dunno|idk|maybe|no idea|not certain|probably|possibly|kinda|"
-    r"(?<!what )kind of|(?<!what )sort of|"
-    r"hard to say|(it )?depends?( on)?|could be|i guess|"
-    # Spanish, for the answer to a check-in asked in Spanish.
-    r"no s[eé]|tal vez|quiz[aá]s|a veces)\b|🤷|🤔|😐|¯\\_\(ツ\)_/¯",
-    re.IGNORECASE,
-)
 # How many of the latest user messages may tell who the help is for.
 WHO_LOOKBACK = 3
 
@@ -246,7 +239,11 @@ def volunteered(slot: str, tracker: Tracker) -> Optional[str]:
         return None
     if TRIAGE_SLOTS.index(slot) <= TRIAGE_SLOTS.index(asked):
         return None
-    statements = [s for s in SENTENCE_END.split(tracker.latest_message.get("text") or "") if not is_a_question(s)]
+    text = tracker.latest_message.get("text") or ""
+    if slot in NO_CUES and NO_CUES[slot].search(text) and not VOLUNTEERED_NO[slot].search(text):
+        # "his house is fine but his dad hits him": the question is asked, not answered for them.
+        return None
+    statements = [s for s in SENTENCE_END.split(text) if not is_a_question(s)]
     found = set()
     for clause in (clause for statement in statements for clause in CLAUSE_BREAKS.split(statement)):
         if UNSURE.search(clause):

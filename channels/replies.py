@@ -114,8 +114,7 @@ def reads_as_crisis(parse_data: Dict[str, Any]) -> bool:
 
 def crisis_language(parse_data: Dict[str, Any]) -> str:
     """"es" for a crisis the crisis net read as Spanish (under its verdict, or its suspicion)."""
-    found = parse_data.get("crisis_safety_net") or parse_data.get("crisis_suspected") or {}
-    return "es" if found.get("language") == "es" else "en"
+    return intents.crisis_language(parse_data) or "en"
 
 
 def crisis_bubble(domain: Any, language: str) -> Dict[str, Any]:

@@ -69,9 +69,7 @@ from intent_classifier.verdict import override_intent
 logger = logging.getLogger(__name__)
 
 CRISIS_INTENT, CHECK_IN_INTENT, LIKELY_INTENT = intents.CRISIS, intents.CHECK_IN, intents.LIKELY
-OUTPUT_KEY = "crisis_safety_net"
-SUSPECTED_KEY = "crisis_suspected"
-MENTIONED_KEY = "crisis_mentioned"
+OUTPUT_KEY, SUSPECTED_KEY, MENTIONED_KEY = intents.VERDICT_KEY, intents.SUSPECTED_KEY, intents.MENTIONED_KEY
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class CrisisSafetyNet(GraphComponent):

@@ -1,9 +1,13 @@
-"""The intents the crisis net sets (component.py), named once for everything that reads them:
-the forms (actions/forms.py), the channels' own crisis replies (channels/replies.py), staff
-flags and alerts (staff_review/sync.py). The rules name them too (data/rules/crisis.yml).
+"""What the crisis net (component.py) writes on a message, named once for everything that
+reads it: the intents it sets and the parse-data keys it records under. Readers: the forms
+(actions/forms.py), the crisis actions (actions/crisis.py), the channels' own crisis replies
+(channels/replies.py), staff flags and alerts (staff_review/sync.py). The rules name the
+intents too (data/rules/crisis.yml).
 
 No imports: the action server's image (deploy/Dockerfile.actions) has no Rasa.
 """
+from typing import Any, Dict, Optional
+
 CRISIS = "crisis"
 # A crisis the classifier suspects (0.5 to 0.8): the check-in question outside a form.
 CHECK_IN = "crisis_check_in"
@@ -14,3 +18,20 @@ LIKELY = "crisis_likely"
 CRISIS_REPLY = frozenset({CRISIS, LIKELY})
 # A form takes these as its answer, and says the crisis lines before its next question.
 FORM_ANSWERS = frozenset({LIKELY, CHECK_IN})
+# Set by the net from the classifier's confidence, never learned from examples.
+SET_BY_THE_NET = frozenset({CHECK_IN, LIKELY})
+
+# Parse-data keys: a crisis found (lexicon or a sure classifier), one suspected (or found
+# likely), and crisis words told as a story, which got the ordinary answer.
+VERDICT_KEY = "crisis_safety_net"
+SUSPECTED_KEY = "crisis_suspected"
+MENTIONED_KEY = "crisis_mentioned"
+
+
+def crisis_language(parse_data: Dict[str, Any]) -> Optional[str]:
+    """"es" or "en" for a message the crisis net found or suspected a crisis in (in its
+    verdict's or suspicion's language), None for any other."""
+    found = parse_data.get(VERDICT_KEY) or parse_data.get(SUSPECTED_KEY)
+    if not found:
+        return None
+    return "es" if found.get("language") == "es" else "en"

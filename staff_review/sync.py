@@ -171,9 +171,9 @@ def _add_user_message(summary: Summary, event: Event, answers_slot: Optional[str
     verdict_moot = bool(answers_slot) or to_staff  # the NLU's verdict means nothing here
     if intent.get("name") in FALLBACK_INTENTS and not verdict_moot:
         summary.fallback = True
-    if intent.get("name") in CRISIS_INTENTS or parse.get("crisis_safety_net"):
+    if intent.get("name") in CRISIS_INTENTS or parse.get(intents.VERDICT_KEY):
         summary.crisis = True
-    if parse.get("crisis_suspected"):
+    if parse.get(intents.SUSPECTED_KEY):
         summary.crisis_suspected = True
     if confidence is not None and confidence < LOW_CONFIDENCE and not text.startswith("/") and not verdict_moot:
         summary.low_confidence += 1

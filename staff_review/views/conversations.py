@@ -11,7 +11,7 @@ from typing import Tuple
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from staff_review import audit, callback_queue, conversations, curation, erase, exports, sync
+from staff_review import audit, callback_queue, conversations, curation, domain, erase, exports, sync
 from staff_review.auth import admin_required
 from staff_review.conversations import FLAGS, Filters
 from staff_review.transcript import load, load_many
@@ -43,7 +43,7 @@ def index():
     return render_template(
         "conversations.html", rows=rows, filters=filters, page=page, has_next=has_next, flags=FLAGS,
         test_choices=conversations.TEST_TRAFFIC,
-        channels=conversations.channels(), intents=current_app.config["INTENTS"] + ["nlu_fallback"],
+        channels=conversations.channels(), intents=current_app.config["INTENTS"] + sorted(domain.NOT_TRAINABLE),
     )
 
 

@@ -19,7 +19,7 @@ from html import unescape
 
 import yaml
 
-from staff_review import exports
+from staff_review import domain as staff_domain, exports
 from staff_review.exports import pseudonym
 from staff_review.redact import public_numbers
 from tests.servers import ROOT
@@ -319,3 +319,10 @@ def test_dashboard(staff_app, conversations):
     requested, reached, closed = map(int, re.search(
         r'<div class="figure">(\d+)</div><div>callbacks requested; (\d+) reached, (\d+) closed</div>', page).groups())
     assert requested >= 2 and reached <= requested and closed <= requested, "the fixture's two requests at least"
+
+
+def test_intents_set_by_code_are_no_corrections_to_train_on():
+    # A learned crisis_likely or ask_unplaced would skip the thresholds and checks that set them.
+    offered = set(staff_domain.intents())
+    assert {"crisis", "ask_admissions_info", "greet"} <= offered
+    assert not {"nlu_fallback", "ask_unplaced", "crisis_likely", "crisis_check_in"} & offered

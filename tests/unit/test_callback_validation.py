@@ -263,6 +263,12 @@ async def test_thanks_at_the_name_question_is_acknowledged_but_a_name_like_ty_is
     assert result == {"callback_phone": "+16195550123", "callback_phone_attempts": 0} and messages == []
 
 
+async def test_a_number_buried_in_punctuation_and_an_emoji_is_asked_again_at_once():
+    # Nested repeats in the check of the words around a number once made this take hours.
+    result, messages = await validate("callback_phone", "it's 619 555 0123, is that ok" + "?" * 40 + " 📞")
+    assert result == {"callback_phone": None, "callback_phone_attempts": 1} and messages == ["utter_callback_phone_invalid"]
+
+
 async def test_a_number_after_a_question_of_ones_own_is_taken():
     result, messages = await validate("callback_phone", "i don't have a phone rn, can i use my friend's? 323 555 0175")
     assert result == {"callback_phone": "+13235550175", "callback_phone_attempts": 0} and messages == []

@@ -227,6 +227,10 @@ async def extracted(asked, text, intent="inform"):
         ("triage_safe_home", "no, he can go back to his dads", {}),
         ("triage_safe_home", "yes, no depression but bad anxiety", {}),
         ("triage_can_attend", "yes, never been to rehab but did an iop last year", {}),
+        # A safe home said beside violence is no safe home (a review's cases): the question is asked.
+        ("triage_withdrawal", "his house is fine but his dad hits him", {}),
+        ("triage_withdrawal", "home is ok except when my husband gets violent", {}),
+        ("triage_withdrawal", "house is calm. but my boyfriend threatens me", {}),
         # And plainly said, they still count.
         ("triage_withdrawal", "every day. she lives in her car, she could go to groups in the evenings",
          {"triage_safe_home": "no", "triage_can_attend": "yes"}),

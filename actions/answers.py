@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
 from actions.person import reply_for_a_person
-from answer_words.questions import SENTENCE_END, UNPLACED_INTENT, is_a_question
+from answer_words.questions import SENTENCE_END, UNPLACED_INTENT, asks_something, is_a_question
 from knowledge import Level
 
 LEVEL_SLOT = "level_of_care"
@@ -84,11 +84,108 @@ def level_in_context(tracker: Tracker) -> Optional[Level]:
     return levels[0] if levels else knowledge.resolve_level(tracker.get_slot(LEVEL_SLOT))
 
 
+# "can I keep my job during IOP?", "could I still go to college": whether one lives at
+# home answers half of it; how many days and hours is the other half.
+WORK_OR_STUDY = re.compile(
+    r"\b(jobs?|shifts?|career|school|college|class(es)?|uni|university|studies|employer|boss)\b|"
+    # Work as a job, not "how does detox work".
+    r"\b(keep|still|continue|continuing|keep on) (working|studying|going to (work|school|college|class(es)?))\b|"
+    r"\b(at|to|from|during|after|before|around|with|miss|missing|off) work\b|\bwork(ing)? (full|part)[- ]time\b",
+    re.IGNORECASE,
+)
+
+
+# When in the day a level meets, which the guide doesn't say ("are there evening groups?").
+TIME_OF_DAY = re.compile(
+    r"\b(evenings?|weekends?|mornings?|afternoons?|after (work|hours|school|class(es)?)|what time|at night|"
+    r"night (groups?|sessions?|classes?))\b",
+    re.IGNORECASE,
+)
+TIME_OF_DAY_GAP = "at what times of day its sessions run"
+# The words of a question about a level that say which aspect it asks, when the classifier
+# only knew it was about the level ("does iop let u live at home", "is that like staying in a
+# hospital", "how long is residential", "is that for teens"). How long comes before where:
+# "how long do you stay" asks the schedule.
+SCHEDULE_WORDS = re.compile(
+    r"\b(how long|how many (days|hours|weeks|nights|times)|hours|every ?day|daily|how often|days a week|"
+    rf"times a week|per week|schedule|full[- ]time|part[- ]time)\b|{TIME_OF_DAY.pattern}",
+    re.IGNORECASE,
+)
+LIVING_WORDS = re.compile(
+    # Staying somewhere, not "stay sober".
+    r"\b(live|lives|sleep|sleeps|sleeping|overnight|at home|move in|hospital bed)\b|"
+    r"\bstay(s|ing)?\b(?!\s+(sober|clean|off|on|away|healthy|strong|focused|motivated|safe|calm|in touch|busy))|"
+    r"(?<!sober )\bliving\b",
+    re.IGNORECASE,
+)
+SUITS_WORDS = re.compile(
+    r"\b(who('s| is)? (it|that|this) for|is (it|that|this|there one) (meant )?for|right for|good for|a (good )?fit|"
+    r"suit(s|ed|able)?|meant for|(kids|teens?|people) (his|her|my|your) age|for (kids|teens|teenagers|adults)\b)",
+    re.IGNORECASE,
+)
+
+
+# Details of a program the guide doesn't give, asked as about a level or the IOP's therapies:
+# the honest answer, not the nearest answer the guide has ("how about family therapy", "how big
+# are the groups", "can i do it online", "will i have the same therapist").
+DETAILS_NOT_IN_GUIDE = re.compile(
+    r"\b(famil(y|ies) (therapy|counsel\w*|sessions?|members? (in|at|to) (therapy|sessions?|groups?))|"
+    r"(couples?|marriage) (therapy|counsel\w*)|famil(y|ies) (come|join|visit|attend|participate|be involved|"
+    r"get (to be )?involved)|family members? (are |be )?(included|involved|allowed)|how (big|large|many people)|"
+    r"mixed (groups?|gender|sex)|groups? (are |be )?mixed|co-?ed|men and women|(wo)?men only|same therapist|"
+    r"(licensed|certified|qualified) (therapists?|counsel\w*|staff)|therapists? (licensed|certified|qualified)|"
+    # "can i do it online", "is there a virtual option"; not "i found you online".
+    r"(do (it|iop|this|that|them)|attend|join|offer|have|is there an?|any|be|done|take it) (\w+ )?"
+    r"(online|virtual(ly)?|remote(ly)?|over zoom|by zoom|via zoom)|telehealth|"
+    r"(online|virtual) (iop|program|sessions?|groups?|therapy|option|version|classes))\b",
+    re.IGNORECASE,
+)
+
+
+def asked_part(text: str) -> str:
+    """The last sentence of a message that asks something (the whole message if none does)."""
+    spans = question_sentences(text)
+    return text[spans[0].start:spans[0].stop] if spans else text
+
+
+def aspect_in_words(text: str) -> Optional[str]:
+    """The aspect the last question of a message names in so many words, if any."""
+    asked = asked_part(text)
+    if SCHEDULE_WORDS.search(asked):
+        return "schedule"
+    if LIVING_WORDS.search(asked) or WORK_OR_STUDY.search(asked):  # working answers with the schedule too
+        return "living"
+    if SUITS_WORDS.search(asked):
+        return "suits"
+    return None
+
+
+def aspect_of(intent: Optional[str], text: str) -> Optional[str]:
+    """The aspect a message asks about: the classifier's, unless it only knew the message was
+    about a level ("what is" and "tell me about" are its info) and the words say which."""
+    aspect = ASPECT_OF_INTENT.get(intent or "")
+    if aspect in (None, "info"):
+        return aspect_in_words(text) or aspect
+    return aspect
+
+
+def without_level_mentions(tracker: Tracker) -> str:
+    """The latest message with the levels it names blanked out: "the program where you live
+    there" names residential, and asks nothing about living."""
+    text = tracker.latest_message.get("text") or ""
+    for entity in tracker.latest_message.get("entities", []):
+        start, end = entity.get("start"), entity.get("end")
+        if entity.get("entity") == LEVEL_SLOT and isinstance(start, int) and isinstance(end, int):
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
 def aspect_asked(tracker: Tracker) -> str:
     """The aspect the latest message asks about; a bare "and php?" asks the last one again."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    if intent in ASPECT_OF_INTENT:
-        return ASPECT_OF_INTENT[intent]
+    aspect = aspect_of(intent, without_level_mentions(tracker))
+    if aspect:
+        return aspect
     last = tracker.get_slot(ASPECT_SLOT)
     return last if last in ASPECTS else "info"
 
@@ -101,16 +198,28 @@ def level_buttons(intent: str, exclude: Optional[Level] = None) -> List[Dict[str
     ]
 
 
-def utter_aspect(dispatcher: CollectingDispatcher, level: Level, aspect: str) -> None:
-    """One aspect of one level; a gap in the guide is admitted, with the phone number."""
-    field, gap = ASPECTS[aspect]
-    value = getattr(level, field)
-    if value:
-        dispatcher.utter_message(
-            response=f"utter_level_{aspect}", level_name=level.name, level_short=level.short, level_text=value
-        )
-    else:
-        dispatcher.utter_message(response="utter_level_not_in_guide", level_short=level.short, aspect_gap=gap)
+def utter_aspect(dispatcher: CollectingDispatcher, level: Level, aspect: str, text: str = "") -> None:
+    """One aspect of one level; a gap in the guide is admitted, with the phone number. Asked
+    whether one can keep working or studying (`text`), the schedule follows where one lives;
+    asked when in the day, the schedule is followed by the gap; asked a detail the guide doesn't
+    give, the honest answer alone."""
+    question = asked_part(text)
+    if DETAILS_NOT_IN_GUIDE.search(question):
+        dispatcher.utter_message(response="utter_admissions_info")
+        return
+    for asked in ([aspect, "schedule"] if aspect == "living" and WORK_OR_STUDY.search(question) else [aspect]):
+        field, gap = ASPECTS[asked]
+        value = getattr(level, field)
+        if value:
+            dispatcher.utter_message(
+                response=f"utter_level_{asked}", level_name=level.name, level_short=level.short, level_text=value
+            )
+        else:
+            dispatcher.utter_message(response="utter_level_not_in_guide", level_short=level.short, aspect_gap=gap)
+        if asked == "schedule" and value and TIME_OF_DAY.search(question):
+            dispatcher.utter_message(
+                response="utter_level_not_in_guide", level_short=level.short, aspect_gap=TIME_OF_DAY_GAP
+            )
     if level.id == DETOX and aspect == "info":
         dispatcher.utter_message(response="utter_detox_alone")
 
@@ -168,7 +277,7 @@ class ActionExplainLevel(Action):
             intent = next(name for name, value in ASPECT_OF_INTENT.items() if value == aspect)
             dispatcher.utter_message(response="utter_which_level", buttons=level_buttons(intent))
             return [SlotSet(ASPECT_SLOT, aspect)]
-        utter_aspect(dispatcher, level, aspect)
+        utter_aspect(dispatcher, level, aspect, without_level_mentions(tracker))
         return [SlotSet(LEVEL_SLOT, level.id), SlotSet(ASPECT_SLOT, aspect)]
 
 
@@ -193,11 +302,37 @@ def level_before_this_message(tracker: Tracker) -> Optional[Level]:
     return None
 
 
+# How far back "diff" looks for the two levels to compare: the last few turns, not the whole
+# conversation (a long one has thousands of events).
+RECENT_EVENTS = 200
+
+
+def levels_talked_about(tracker: Tracker, count: int = 2) -> List[Level]:
+    """The last `count` different levels the conversation was about before the latest message,
+    oldest first."""
+    found: List[Level] = []
+    seen_message = False
+    for event in list(reversed(tracker.events))[:RECENT_EVENTS]:
+        if event.get("event") == "user":
+            seen_message = True
+        elif seen_message and event.get("event") == "slot" and event.get("name") == LEVEL_SLOT:
+            level = knowledge.resolve_level(event.get("value"))
+            if level and level not in found:
+                found.append(level)
+                if len(found) == count:
+                    break
+    return found[::-1]
+
+
 def answer_iop_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Therapies and coping skills: the IOP's, or the level in context when the question points back at it."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     level = level_before_this_message(tracker)
-    points_back = REFERS_BACK.search(tracker.latest_message.get("text") or "")
+    text = tracker.latest_message.get("text") or ""
+    if DETAILS_NOT_IN_GUIDE.search(asked_part(text)):  # "how about family therapy", "how big are the groups"
+        dispatcher.utter_message(response="utter_admissions_info")
+        return []
+    points_back = REFERS_BACK.search(text)
     if mentioned_levels(tracker) or level is None or level.id == IOP or not points_back:
         dispatcher.utter_message(response=IOP_TOPIC_RESPONSES.get(intent, "utter_iop_therapies"))
         return []
@@ -274,6 +409,10 @@ class ActionCompareLevels(Action):
             named = [previous, named[0]]
         if not named and previous and compared and previous != compared:
             named = [compared, previous]  # "which one is more days?" after a comparison
+        if len(named) < 2:
+            # "php?" ... "iop" ... "diff": the two levels talked about last.
+            recent = [level for level in levels_talked_about(tracker) if level not in named]
+            named = (named + recent)[:2] if len(named + recent) >= 2 else named
         if len(named) >= 2:
             dispatcher.utter_message(response="utter_compare_levels", **comparison(named[0], named[1]))
             return [SlotSet(LEVEL_SLOT, named[1].id), SlotSet(COMPARED_SLOT, named[0].id)]
@@ -316,6 +455,8 @@ QUESTION_CONFIDENCE = 0.5
 JUST_THANKS = re.compile(
     r"(?:(?:ok|okay|oh|alright|cool|great|perfect|awesome)[\s,.!]+)?"
     r"(?:thanks?|thank you|thx|ty|tysm|cheers|much appreciated)(?:\s+(?:so much|a lot|again|anyway|for that))?"
+    # Said to someone: "cheers pal", "thanks man", "ty bot".
+    r"(?:[\s,]+(?:pal|mate|man|dude|bro|buddy|friend|hun|love|guys|y'all|bot))?"
     r"[\s,.!]*(?:[😊🙏👍][\s,.!]*)?",
     re.IGNORECASE,
 )
@@ -323,12 +464,15 @@ JUST_THANKS = re.compile(
 
 def confidence_needed(intent: Optional[str], text: str) -> float:
     """How sure the classifier must be before a message in a form is answered, not taken as the answer."""
-    asks = text.rstrip().endswith("?")
-    if intent == UNPLACED_INTENT and asks:
+    marked = text.rstrip().endswith("?")
+    if intent == UNPLACED_INTENT and marked:
         # The classifier placed no intent, but the message plainly asks ("do I have to give
         # my real name?" at the name question; intent_classifier/unplaced_questions.py).
+        # Without the "?", nothing but its shape would say it asks: it is read as an answer.
         return 0.0
-    return QUESTION_CONFIDENCE if asks else DIGRESSION_CONFIDENCE
+    # A question typed without "?" ("what do they do in IOP exactly", "hm wait what's php
+    # again") asks as plainly as one with it; a name or a yes opens like no question.
+    return QUESTION_CONFIDENCE if marked or asks_something(text) else DIGRESSION_CONFIDENCE
 
 
 def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker, answer_thanks: bool = True) -> bool:
@@ -355,7 +499,8 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker, answer
         level = level_in_context(tracker)
         if level is None:
             return False
-        utter_aspect(dispatcher, level, ASPECT_OF_INTENT[name])
+        asked = without_level_mentions(tracker)
+        utter_aspect(dispatcher, level, aspect_of(name, asked), asked)
         return True
     if name == "ask_levels_overview":
         utter_overview(dispatcher, buttons=False)

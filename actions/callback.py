@@ -28,12 +28,14 @@ from actions.forms import SafeFormValidationAction
 from actions.triage import answers_from, skipped, yes_no_words
 from answer_words.questions import SENTENCE_END, starts_like_a_question
 from channels.ownership import conversation_ref
+from crisis_detection import intents
 from storage import phone_numbers
 from storage.callbacks import CallbackRequest, CallbackStoreError, save_request
 
 logger = logging.getLogger(__name__)
 
 FIELDS = ["callback_name", "callback_phone", "callback_best_time", "callback_note", "callback_consent"]
+CANCELLED_SLOT = "callback_cancelled"  # "not now" said instead of an answer (CALLED_OFF)
 MAX_PHONE_ATTEMPTS = 2
 MAX_NAME_CHARS = 60
 MAX_TIME_CHARS = 60
@@ -113,6 +115,25 @@ NOT_IN_NAMES = {
 # The best time of someone who skipped the question, as the summary and the staff app show it.
 NO_PREFERENCE = "no preference"
 NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
+# "not now", "no wait, not now", "never mind", "I'm not ready for anyone to call me yet. Please
+# don't call.": said instead of a name, a number or a time, the request is called off (as "stop"
+# is), not asked for again. Every sentence of the message must say so: "maybe later this week"
+# is a time, "i changed my mind about the number, use my cell" a correction.
+CALLED_OFF = re.compile(
+    r"(?:(?:no|nah|nope|naw|wait|actually|sorry|i'?m sorry|hmm|um|ok|okay|oh)[\s,.!]+)*"
+    r"(?:not (?:now|yet|today|right now|at the moment)|never ?mind|forget it|maybe later|later|"
+    r"i(?:'ve| have)? changed my mind|"
+    r"i'?m not ready(?: for (?:anyone|someone|somebody|you) to call(?: me)?| for a call)?(?: yet)?|"
+    r"(?:please )?(?:don'?t|do not) call(?: me)?(?: yet| anymore)?(?: please)?)"
+    r"(?:[\s,]+(?:please|sorry|thanks|thank you))?[\s.!]*",
+    re.IGNORECASE,
+)
+# The questions at which calling the request off is read: the consent question has its own "no",
+# and at the note question "no" or "not now" is nothing to add. At the best-time question, what
+# names a time is one ("not now", "not today": the team reads it), so only "never mind" and the
+# like call it off there.
+CALLED_OFF_AT = ("callback_name", "callback_phone", "callback_best_time")
+STOP_CONFIDENCE = 0.8
 
 
 def without_its_spelling(name: str) -> str:
@@ -170,6 +191,34 @@ def name_before(mention: phone_numbers.Mention) -> Optional[str]:
     return clean_name(match.group(1)) if match else None
 
 
+def called_off(tracker: Tracker, slot: str) -> bool:
+    """Whether the answer to this slot's question calls the request off instead. Only a message
+    the form took as its answer (a crisis is no answer: its rule ends the form with the crisis
+    reply) and that worried the crisis net not at all: "actually forget it, no point, I won't be
+    around by the time they call" is a crisis, never a request called off."""
+    if slot not in tracker.slots_to_validate() or worried_the_crisis_net(tracker):
+        return False
+    text = " ".join((tracker.latest_message.get("text") or "").split())
+    if slot == "callback_note" and asked(tracker, slot):
+        # The note question takes what the classifier calls "stop" (domain.yml), since "please don't
+        # leave a voicemail" sounds like one (0.4): only a sure "stop" calls the request off.
+        intent = tracker.latest_message.get("intent") or {}
+        return intent.get("name") == "stop" and (intent.get("confidence") or 0.0) >= STOP_CONFIDENCE
+    sentences = [sentence.strip() for sentence in SENTENCE_END.split(text) if sentence.strip()]
+    return (
+        asked(tracker, slot) and slot in CALLED_OFF_AT and bool(sentences)
+        and all(CALLED_OFF.fullmatch(sentence) for sentence in sentences)
+        and not (slot == "callback_best_time" and TIME_WORDS.search(text))  # "not now" is a time there
+    )
+
+
+def worried_the_crisis_net(tracker: Tracker) -> bool:
+    latest = tracker.latest_message
+    intent = (latest.get("intent") or {}).get("name")
+    return (intent in intents.CRISIS_REPLY or intent in intents.FORM_ANSWERS
+            or bool(latest.get(intents.VERDICT_KEY) or latest.get(intents.SUSPECTED_KEY)))
+
+
 def asked(tracker: Tracker, slot: str) -> bool:
     """Whether the latest message answers this slot's question (not a re-validation)."""
     return tracker.get_slot("requested_slot") == slot
@@ -192,7 +241,16 @@ class ValidateCallbackForm(SafeFormValidationAction):
     ) -> List[Text]:
         if (tracker.get_slot("callback_phone_attempts") or 0) >= MAX_PHONE_ATTEMPTS:
             return []  # ends the form; the review gives the centre's number instead
+        if tracker.get_slot(CANCELLED_SLOT):
+            return []  # ends the form; the review says nothing was sent
         return domain_slots
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+                                    ) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if requested and called_off(tracker, requested):  # required_slots then ends the form
+            return [SlotSet(requested, None), SlotSet(CANCELLED_SLOT, True)]
+        return await super().get_validation_events(dispatcher, tracker, domain)
 
     async def validate_callback_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         # "Ty" asked for a name is a name, not thanks; "thx" is no name, so it is thanks.
@@ -300,7 +358,8 @@ class ValidateCallbackForm(SafeFormValidationAction):
 
 
 def reset_events() -> List[EventType]:
-    return [SlotSet(field, None) for field in FIELDS] + [SlotSet("callback_phone_attempts", 0)]
+    return [SlotSet(field, None) for field in FIELDS] + [
+        SlotSet("callback_phone_attempts", 0), SlotSet(CANCELLED_SLOT, False)]
 
 
 def note_of(tracker: Tracker) -> Optional[str]:
@@ -315,6 +374,9 @@ class ActionCallbackReview(Action):
         return "action_callback_review"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot(CANCELLED_SLOT):  # "not now" instead of an answer
+            dispatcher.utter_message(response="utter_callback_stopped")
+            return reset_events()
         if not tracker.get_slot("callback_phone"):
             dispatcher.utter_message(response="utter_callback_phone_unreadable")
             return reset_events()
@@ -336,6 +398,11 @@ class ActionSubmitCallback(Action):
         return "action_submit_callback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if not tracker.get_slot("callback_phone") or tracker.get_slot("callback_consent") != "yes":
+            # "ok" after the review said nothing was sent (called off, declined, no number): no
+            # summary is waiting, and nothing failed.
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
         request = CallbackRequest(
             conversation_id=tracker.sender_id,
             name=tracker.get_slot("callback_name"),

@@ -11,10 +11,11 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from answer_words.emergency_calls import names_emergency_services
 from answer_words.unsure import UNSURE
 from crisis_detection.intents import crisis_language
 
@@ -130,3 +131,38 @@ class ActionAfterCrisisNo(LinesInTheCrisisLanguage):
 
     def name(self) -> Text:
         return "action_after_crisis_no"
+
+
+class ActionAcknowledgeCall(Action):
+    """"ok calling 911", "I'll call the 988 number" (intent_classifier/emergency_calls.py).
+
+    After the crisis reply or the check-in question: the best news the conversation
+    can bring. An acknowledgement, with the lines in the crisis's language; no second
+    script, and no callback questions. With no crisis before, a call to emergency
+    services is one: the crisis reply. "calling now" after the admissions number
+    is just that."""
+
+    def name(self) -> Text:
+        return "action_acknowledge_call"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if tracker.get_slot(FLAG_SLOT) or _asked_to_check_in(tracker):
+            language = message_language(tracker)
+            lines = knowledge.crisis_lines(language)
+            utter_in_language(dispatcher, language, "utter_crisis_calling", crisis_lines=lines)
+            return [SlotSet(FLAG_SLOT, True)]
+        if names_emergency_services(tracker.latest_message.get("text") or ""):
+            # The crisis action itself, so that the rules after a crisis reply, staff's flag and
+            # alert, and the channels' own crisis reply (channels/replies.py) all see one.
+            return [FollowupAction(ActionCrisisResponse().name())]
+        dispatcher.utter_message(response="utter_anything_else")  # "ok calling now", the admissions number
+        return []
+
+
+def _asked_to_check_in(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            return event.get("name") == ActionCrisisCheckIn().name()
+    return False

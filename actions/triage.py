@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 import knowledge
 from actions.answers import answer_digression
 from actions.forms import SafeFormValidationAction
-from answer_words.people import ABOUT_MYSELF, LOVED_ONE, MYSELF, SOMEONE_ELSE
+from answer_words.people import ABOUT_MYSELF, EXPLICITLY_MYSELF, LOVED_ONE, MYSELF, SOMEONE_ELSE
 from answer_words.questions import SENTENCE_END, WORD_PARTS, is_a_question
 from answer_words.unsure import UNSURE
 from knowledge import Level
@@ -77,6 +77,8 @@ def utter_orientation(dispatcher: CollectingDispatcher, result: Orientation) -> 
 def who_was_mentioned(tracker: Tracker) -> Optional[str]:
     """"someone_else" or "me" when the latest messages already said who the help is for."""
     latest_first = latest_user_texts(tracker)
+    if latest_first and EXPLICITLY_MYSELF.search(latest_first[0]):
+        return "me"
     if any(LOVED_ONE.search(text) for text in latest_first):
         return "someone_else"
     if latest_first and ABOUT_MYSELF.search(latest_first[0]):

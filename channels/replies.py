@@ -15,6 +15,7 @@ from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.nlg.interpolator import interpolate_text
 
 import knowledge
+from answer_words.emergency_calls import CALLING_INTENT, names_emergency_services
 from crisis_detection import intents
 
 
@@ -108,8 +109,13 @@ def finish_turn(messages: List[Dict[str, Any]], recipient_id: str) -> List[Dict[
 
 def reads_as_crisis(parse_data: Dict[str, Any]) -> bool:
     """An intent that gets the crisis reply outside a form (a crisis, or one the classifier finds
-    likely), which a channel gives itself when a turn can't run."""
-    return (parse_data.get("intent") or {}).get("name") in intents.CRISIS_REPLY
+    likely), which a channel gives itself when a turn can't run; and "calling 911 now", which
+    gets it when no crisis came before (actions/crisis.py ActionAcknowledgeCall) and may have
+    been the conversation's first word of one."""
+    name = (parse_data.get("intent") or {}).get("name")
+    if name == CALLING_INTENT:
+        return names_emergency_services(parse_data.get("text") or "")
+    return name in intents.CRISIS_REPLY
 
 
 def crisis_language(parse_data: Dict[str, Any]) -> str:

@@ -24,7 +24,13 @@ Runs after the FallbackClassifier (config.yml) and before the crisis net:
 * "The least intensive one" and "the most intense level" name the first and
   the last level of the table, "the 5th one" the fifth of the overview's
   list: an entity, and a question about that level unless another aspect of
-  it was asked ("how long is the most intensive one?").
+  it was asked ("how long is the most intensive one?"). So do "and the most?"
+  and "and the 4th", said alone after a list of levels.
+* "Do you have residential?", "can he come to you for detox" ask what that
+  level is, not something the guide doesn't cover: `ask_level_info`.
+* Two levels named with "vs", "or", "instead of" ("how many days a week is
+  outpatient vs IOP") are compared (`compare_levels`), whatever aspect the
+  classifier heard; "what's the difference" compares with the levels in context.
 """
 from __future__ import annotations
 
@@ -54,7 +60,7 @@ WORD = re.compile(r"[a-z]+(?:[.\-][a-z]+)*")
 EXTREMES = re.compile(
     # "at least one drink", "at most one" name no level.
     r"(?<!at )\b(?:(?P<low>least|lowest|mildest|lightest|gentlest)|(?P<high>most|highest|strongest))\s+"
-    r"(?:intens\w*|level|step|serious|restrictive|one|option)\b",
+    r"(?:intens\w*|level|step|serious|restrictive|one|option|supervis\w*|structured)\b",
     re.IGNORECASE,
 )
 # "the 5th one", "the second level": a place in the overview's numbered list.
@@ -64,6 +70,37 @@ ORDINALS = re.compile(
     r"\s+(?:one|level|option)\b",
     re.IGNORECASE,
 )
+# A follow-up to a list of levels that names a place and nothing else: "and the most?",
+# "and the least", "and the 4th", "what about the second". Alone, so that "on the 4th" or
+# "most days" in a sentence names no level.
+PLACE_ALONE = re.compile(
+    r"(?:and|what about|how about|ok|so|um|then)?[\s,]*(?:the\s+)?"
+    r"(?:(?P<low>least|lowest)|(?P<high>most|highest)|(?P<word>first|second|third|fourth|fifth|sixth)|"
+    r"(?P<digit>[1-6])(?:st|nd|rd|th)|(?:number|#)\s*(?P<number>[1-6]))(?:\s+one)?[\s?.!]*",
+    re.IGNORECASE,
+)
+# "do you have residential?", "do you guys do detox", "can he come to you for detox": asked of
+# one level, what the level is answers it (the guide describes the levels the centre talks about).
+OFFERED = re.compile(
+    r"\b(?:(?:do|does|can) (?:you|u|y'?all|ya|you guys|your (?:place|centre|center|clinic))(?: guys)? "
+    r"(?:have|do|offer|provide|run|got)|can (?:he|she|i|they|we|my \w+) (?:come|go) (?:to you|there|here) for)"
+    r"(?: (?:an?|any|the))?\s*$",
+    re.IGNORECASE,
+)
+# What may follow the level asked about: "do you have residential?", "do you do detox programs".
+OFFERED_AFTER = re.compile(r"[\s?.!]*(?:(?:programs?|services?|treatment|options?|here|there|too|at all)\b[\s?.!]*)?$",
+                           re.IGNORECASE)
+# Two levels named with one of these words are compared, whatever aspect is asked ("how many days
+# a week is outpatient vs IOP", "who should go to residential instead of iop", "does he need
+# detox or IOP"); one level, or none, with one of the stronger words is compared with the
+# level talked about before ("whats the difference in how many days").
+COMPARING = re.compile(r"\b(vs\.?|versus|or|instead of|rather than|compared? (to|with)|than|between|both)\b", re.IGNORECASE)
+COMPARING_WITH_CONTEXT = re.compile(
+    # Not "different" alone: "is iop different for teens", "is the schedule different on holidays".
+    r"\b(vs\.?|versus|compared? (to|with)|difference between|(what'?s|whats|what is) the (difference|diff))\b|^diff\W*$",
+    re.IGNORECASE,
+)
+COMPARE_INTENT = "compare_levels"
 # What comes before a level described rather than named: "the one where", "the program that".
 DESCRIBED = re.compile(
     r"\b(?:the|that|a)\s+(?:one|program|programme|place|level|option|kind|type|treatment)\s+"
@@ -76,6 +113,10 @@ NOT_IN_GUIDE_INTENT = "ask_admissions_info"
 # Words that point back at a level already talked about: "and that one?", "what about there?".
 POINTS_BACK = re.compile(r"\b(it|its|that|this|those|these|one|ones|them|there|level|levels|program|same)\b", re.IGNORECASE)
 ASPECT_INTENTS = {"ask_level_info", "ask_level_schedule", "ask_level_living", "ask_level_suitability"}
+# What the classifier may have made of a comparison (COMPARING).
+# Not the honest answer's: "is there a difference in cost between iop and php" asks what the
+# guide doesn't say.
+COMPARED_FROM = ASPECT_INTENTS | {FOLLOW_UP_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME}
 CRISIS_INTENT = intents.CRISIS
 
 
@@ -100,8 +141,11 @@ def levels_named_by_place(text: str) -> List[Dict[str, Any]]:
     """Levels named by their place: "the least intensive one" (the table's first), "the most" (its
     last), "the 5th one" (as numbered in the overview)."""
     levels = knowledge.levels()
+    alone = PLACE_ALONE.fullmatch(text.strip())
+    if alone and (alone.group("low") or alone.group("high")):
+        return [_entity((levels[0] if alone.group("low") else levels[-1]).id, alone)]
     found = [_entity((levels[0] if m.group("low") else levels[-1]).id, m) for m in EXTREMES.finditer(text)]
-    for m in ORDINALS.finditer(text):
+    for m in [alone] if alone else ORDINALS.finditer(text):
         rank = ORDINAL_WORDS.index(m.group("word").lower()) + 1 if m.group("word") else int(m.group("digit") or m.group("number"))
         if rank <= len(levels):
             found.append(_entity(levels[rank - 1].id, m))
@@ -181,6 +225,8 @@ class LevelMentions(UntrainedComponent):
                 self._about_the_level_by_place(message, entities)
             self._follow_up_if_unplaced(message, entities)
             self._about_the_level_named(message, entities)
+            self._about_a_level_offered(message, entities)
+            self._levels_compared(message, entities)
             self._about_something_else(message, entities)
         return messages
 
@@ -206,6 +252,35 @@ class LevelMentions(UntrainedComponent):
         if not named or any(level.id == IOP for level in named):
             return
         override_intent(message, LEVEL_INFO_INTENT, intent.get("confidence", 0.0))
+
+    @staticmethod
+    def _about_a_level_offered(message: Message, entities: List[Dict[str, Any]]) -> None:
+        """"Do you have residential?" asks what the centre's residential is, not something the
+        guide doesn't cover. A question about several levels, or about none, is left as it is."""
+        intent = message.get(INTENT) or {}
+        if intent.get("name") not in (NOT_IN_GUIDE_INTENT, DEFAULT_NLU_FALLBACK_INTENT_NAME):
+            return
+        text = message.get(TEXT) or ""
+        mentions = [e for e in entities if e.get("entity") == ENTITY and knowledge.resolve_level(e.get("value"))]
+        if len(mentions) != 1:
+            return
+        start, end = mentions[0].get("start", -1), mentions[0].get("end", -1)
+        # The level right after the question, and nothing but "program?" after it: not "do you
+        # have an outpatient program in orlando", "transportation to IOP" or "sober living after residential".
+        if start >= 0 and OFFERED.search(text[:start]) and OFFERED_AFTER.match(text[end:]):
+            override_intent(message, LEVEL_INFO_INTENT, intent.get("confidence", 0.0))
+
+    @staticmethod
+    def _levels_compared(message: Message, entities: List[Dict[str, Any]]) -> None:
+        """"how many days a week is outpatient vs IOP" compares the two, rather than answering one."""
+        intent = message.get(INTENT) or {}
+        if intent.get("name") not in COMPARED_FROM:
+            return
+        text = message.get(TEXT) or ""
+        named = {knowledge.resolve_level(e.get("value")) for e in entities if e.get("entity") == ENTITY}
+        named.discard(None)
+        if (len(named) >= 2 and COMPARING.search(text)) or (len(named) < 2 and COMPARING_WITH_CONTEXT.search(text)):
+            override_intent(message, COMPARE_INTENT, intent.get("confidence", 0.0))
 
     @staticmethod
     def _follow_up_if_unplaced(message: Message, entities: List[Dict[str, Any]]) -> None:

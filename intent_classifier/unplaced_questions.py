@@ -11,9 +11,15 @@ question nobody could place may hide a danger nobody recognised); then a
 callback offer. Issue #11 asks for this: the two-step fallback stays for
 gibberish and statements.
 
+A question only a clinician should answer ("what's the taper schedule", "is that
+depression?", "like librium? how much"), left unplaced or taken for a question
+about the centre, gets the medical-advice refusal and referral instead
+(`ask_medical_advice`; answer_words/medical.py).
+
 What it leaves alone:
 * a message the classifier thought might be a crisis (any crisis guess of
-  CRISIS_GUESS_FLOOR or more) or withdrawal symptoms (among its best two):
+  CRISIS_GUESS_FLOOR or more, intent_classifier/verdict.py) or withdrawal symptoms
+  (among its best two):
   the crisis net, after it, decides those;
 * a message in Spanish, which has its own reply;
 * short messages ("why?", "and?"), which lean on the last turn, and keyboard
@@ -33,21 +39,20 @@ from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from answer_words.languages import looks_spanish
+from answer_words.medical import asks_for_medical_advice
 from answer_words.questions import UNPLACED_INTENT, WORD, asks_something
-from crisis_detection import intents
 from intent_classifier.untrained import UntrainedComponent
-from intent_classifier.verdict import override_intent
+from intent_classifier.verdict import left_to_the_crisis_net, override_intent
 from spacy_pipeline.english_words import known_english_words
 
-CRISIS_GUESSES = intents.CRISIS_REPLY | {intents.CHECK_IN}
-# A crisis guess this sure, anywhere in the ranking, leaves the message to the crisis
-# net and the fallback's reply ("will anyone even notice", "does it even matter").
-CRISIS_GUESS_FLOOR = 0.1
-WITHDRAWAL_INTENT = "report_withdrawal"
+MEDICAL_INTENT = "ask_medical_advice"
+# What the classifier may have made of a medical question it missed ("like librium? how much"
+# as a question about the centre).
+MEDICAL_FROM = (DEFAULT_NLU_FALLBACK_INTENT_NAME, "ask_admissions_info")
 MIN_WORDS = 3
 # Words a question is made of that spaCy's lemma table (english_words) leaves out.
 FUNCTION_WORDS = frozenset("a an the to of it its my your our his her him me you i he she we they them this that "
@@ -60,22 +65,29 @@ def mostly_english(words: List[str]) -> bool:
 
 
 def is_an_unplaced_question(message: Message) -> bool:
-    if (message.get(INTENT) or {}).get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME:
-        return False
-    ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
-    if any(r.get("name") in CRISIS_GUESSES and (r.get("confidence") or 0.0) >= CRISIS_GUESS_FLOOR for r in ranking):
-        return False
-    if WITHDRAWAL_INTENT in {r.get("name") for r in ranking[:2]}:
+    if (message.get(INTENT) or {}).get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME or left_to_the_crisis_net(message):
         return False
     text = message.get(TEXT) or ""
     words = WORD.findall(text.lower())
     return len(words) >= MIN_WORDS and mostly_english(words) and not looks_spanish(text) and asks_something(text)
 
 
+def is_a_medical_question(message: Message) -> bool:
+    """A dose, a taper, what to take, whether it's safe or normal (answer_words/medical.py), which
+    the classifier couldn't place or took for a question about the centre."""
+    if (message.get(INTENT) or {}).get("name") not in MEDICAL_FROM or left_to_the_crisis_net(message):
+        return False
+    text = message.get(TEXT) or ""
+    return not looks_spanish(text) and asks_for_medical_advice(text)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class UnplacedQuestions(UntrainedComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if is_an_unplaced_question(message):
-                override_intent(message, UNPLACED_INTENT, (message.get(INTENT) or {}).get("confidence", 0.0))
+            confidence = (message.get(INTENT) or {}).get("confidence", 0.0)
+            if is_a_medical_question(message):
+                override_intent(message, MEDICAL_INTENT, confidence)
+            elif is_an_unplaced_question(message):
+                override_intent(message, UNPLACED_INTENT, confidence)
         return messages

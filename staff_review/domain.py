@@ -10,13 +10,15 @@ from typing import Dict, List
 
 import yaml
 
+from answer_words.emergency_calls import CALLING_INTENT
 from answer_words.questions import UNPLACED_INTENT
 from crisis_detection import intents
 
 DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
 # Intents no example may teach: the fallback, and those set by code from the classifier's
-# confidence (the crisis net's, an unplaced question), which a learned one would bypass.
-NOT_TRAINABLE = {"nlu_fallback", UNPLACED_INTENT, *intents.SET_BY_THE_NET}
+# confidence or the words (the crisis net's, an unplaced question, a call for help), which a
+# learned one would bypass.
+NOT_TRAINABLE = {"nlu_fallback", UNPLACED_INTENT, CALLING_INTENT, *intents.SET_BY_THE_NET}
 # The callback questions are long ("I can pass a callback request ... What name should they ask
 # for?"): staff read these words instead. Other form slots are labelled by their question.
 SLOT_LABELS = {

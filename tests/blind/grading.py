@@ -76,7 +76,8 @@ RESPONSES: Dict[str, Set[str]] = {
     "goodbye": {"utter_goodbye"},
     # "ok", "cool" after an answer: utter_anything_else ("Glad that helps. Anything else?");
     # in the middle of a form, utter_you_are_welcome_in_form before the form's question.
-    "thanks": {"utter_you_are_welcome", "utter_anything_else", "utter_you_are_welcome_in_form"},
+    # utter_crisis_calling: "ok calling 911" after the crisis reply, acknowledged with the lines.
+    "thanks": {"utter_you_are_welcome", "utter_anything_else", "utter_you_are_welcome_in_form", "utter_crisis_calling"},
     "bot_identity": {"utter_iamabot"},
     "capabilities": {"utter_capabilities"},
     "out_of_scope": {"utter_out_of_scope"},
@@ -92,8 +93,9 @@ RESPONSES: Dict[str, Set[str]] = {
     "after_iop": {"utter_after_iop"},
     "detox_alone": {"utter_detox_alone"},
     "contact": {"utter_contact"},
-    # utter_unplaced_question: the same honest answer, to a question the classifier couldn't place.
-    "not_in_guide": {"utter_admissions_info", "utter_unplaced_question"},
+    # utter_unplaced_question: the same honest answer, to a question the classifier couldn't place;
+    # utter_level_not_in_guide: to a question about a level ("are there evening IOP groups?").
+    "not_in_guide": {"utter_admissions_info", "utter_unplaced_question", "utter_level_not_in_guide"},
     "medical_advice": {"utter_medical_advice"},
     # utter_live_chat_unavailable: asked for a live chat when no one is free (docs/handoff.md).
     "human": {"utter_human", "utter_human_team_in", "utter_human_after_hours", "utter_human_team_away",

@@ -10,11 +10,12 @@ import pytest
 
 from tests.blind import grading
 
-# Measured 2026-11-29 with the model of this commit, minus a small margin: J 55.3 %, K 66.6 %.
+# Measured 2026-11-29 with the model of this commit, minus a small margin: J 65.0 %, K 68.1 %.
 # K and the eleventh crisis pair were written before this round's changes and never tuned on (the
-# honest measure); J's failing turns were read by category in this round. A-I, studied while
-# tuning, are scored by `make bench-nlu` only: J and K guard the same behaviours.
-FLOORS = {"conversations_j.yml": 0.52, "conversations_k.yml": 0.63}
+# honest measure: 66.6 % before the round); J's failing turns were read by category in this round
+# (55.3 % before it). A-I, studied while tuning, are scored by `make bench-nlu` only: J and K
+# guard the same behaviours.
+FLOORS = {"conversations_j.yml": 0.62, "conversations_k.yml": 0.65}
 # Measured: 181/188, 112/133, 113/130, 108/130, 124/130, 112/130, 112/130, 116/130, 112/130,
 # 116/130 and 104/130 crisis replies. Floors, not targets (issue #11: 100 %).
 CRISIS_RECALL_FLOORS = {grading.CRISIS_SET: 0.95, grading.CRISIS_SET_2: 0.82, grading.CRISIS_SET_3: 0.84,

@@ -87,6 +87,28 @@ def test_stop_midway_stores_nothing(assistant, sender):
     assert "seven days a week" in answer(assistant, sender, "how many days a week is PHP?")
 
 
+@pytest.mark.parametrize("called_off", ["nah not now", "no wait, not now", "never mind"])
+def test_not_now_instead_of_a_number_calls_the_request_off(assistant, sender, called_off):
+    answer(assistant, sender, "please call me", "Alex")
+    assert "nothing has been saved" in answer(assistant, sender, called_off)
+    assert stored(assistant, sender) == []
+    assert "seven days a week" in answer(assistant, sender, "how many days a week is PHP?")
+    # A new request starts from the first question, with nothing of the one called off.
+    assert "What name" in answer(assistant, sender, "can someone from your team call me?")
+
+
+def test_a_crisis_that_opens_like_never_mind_gets_the_crisis_reply_not_a_request_called_off(assistant, sender):
+    answer(assistant, sender, "please call me", "Alex")
+    reply = assistant.say(sender, "forget it, i'm going to kill myself tonight")
+    check_turn(reply)
+    assert is_crisis_reply(reply) and "nothing has been saved" not in check_turn(reply)
+
+
+def test_a_note_that_sounds_like_stop_is_kept_as_the_note(assistant, sender):
+    summary = to_summary(assistant, sender, note="please don't leave a voicemail")
+    assert "please don't leave a voicemail" in summary
+
+
 def test_a_question_mid_form_is_answered_and_the_form_goes_on(assistant, sender):
     answer(assistant, sender, "please call me", "Alex")
     text = answer(assistant, sender, "wait, what is an intensive outpatient program?")

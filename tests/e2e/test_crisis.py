@@ -93,6 +93,23 @@ def test_after_the_crisis_reply_asking_for_a_person_gets_the_lines_and_the_team(
     assert any(m.get("response", "").startswith("utter_human") for m in reply)
 
 
+def test_after_the_crisis_reply_calling_911_is_acknowledged_not_taken_for_a_callback_request(assistant, sender):
+    # The classifier reads "calling" as "call me"; intent_classifier/emergency_calls.py reads the words.
+    assistant.say(sender, "my roommate took a bunch of pills and now he wont wake up")
+    reply = assistant.say(sender, "ok calling 911 now")
+    text = check_turn(reply)
+    assert {m["response"] for m in reply} == {"utter_crisis_calling"} and "988" in text  # one response, in paragraphs
+    assert not is_crisis_reply(reply) and "name" not in text.lower()
+    assert "seven days a week" in check_turn(assistant.say(sender, "how many days a week is PHP?"))
+
+
+@pytest.mark.parametrize("call", ["ok calling 911 now", "calling 911"])
+def test_with_no_crisis_before_calling_911_gets_the_crisis_reply_and_what_follows_it(assistant, sender, call):
+    assistant.say(sender, "hi")
+    assert is_crisis_reply(assistant.say(sender, call))
+    assert is_crisis_reply(assistant.say(sender, "/nlu_fallback")), "the rules after a crisis reply hold"
+
+
 def test_after_a_spanish_crisis_spanish_keeps_the_lines_in_spanish(assistant, sender):
     assistant.say(sender, "quiero morirme")
     reply = assistant.say(sender, "/spanish")

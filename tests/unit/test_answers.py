@@ -1,12 +1,13 @@
 """The level-of-care actions, run on real rasa-sdk trackers."""
 from typing import List, Optional
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
-from actions.answers import ActionCompareLevels, ActionExplainLevel, ActionListLevels
+from actions.answers import ActionAnswerIopTopic, ActionCompareLevels, ActionExplainLevel, ActionListLevels
 from tests.responses import render
 
 
@@ -42,6 +43,77 @@ async def test_schedule_of_a_named_level():
 async def test_follow_up_without_a_level_uses_the_one_in_context():
     messages, _ = await run(ActionExplainLevel(), tracker("ask_level_living", [], slot="residential"))
     assert "live at the treatment centre" in messages[0]["text"]
+
+
+async def test_asked_whether_one_can_keep_working_the_hours_follow_where_one_lives():
+    asked = tracker("ask_level_living", ["IOP"])
+    asked.latest_message["text"] = "can i keep my night shift job during iop"
+    messages, _ = await run(ActionExplainLevel(), asked)
+    assert [m["response"] for m in messages] == ["utter_level_living", "utter_level_schedule"]
+    assert "keep working" in messages[0]["text"] and "five days a week" in messages[1]["text"]
+    # Asked only where one lives, one answer.
+    messages, _ = await run(ActionExplainLevel(), tracker("ask_level_living", ["IOP"]))
+    assert [m["response"] for m in messages] == ["utter_level_living"]
+
+
+@pytest.mark.parametrize("typed, response", [
+    ("does iop let u live at home", "utter_level_living"),
+    ("is that like staying in a hospital", "utter_level_living"),
+    ("the 5th one, do you live there", "utter_level_living"),
+    ("how long is residential", "utter_level_schedule"),
+    ("how long do people stay in residential", "utter_level_schedule"),
+    ("what about early intervention, is that for teens", "utter_level_suits"),
+    # Only the question's own words: the story before it says nothing of what is asked.
+    ("my son stays with me and drinks every day. what is iop?", "utter_level_info"),
+    ("what is sober living like at iop", "utter_level_info"),
+    ("what would iop look like for him", "utter_level_info"),
+    ("how does iop work", "utter_level_info"),
+    ("will iop help him stay sober", "utter_level_info"),
+    ("do you have beds available in iop tonight", "utter_level_info"),
+])
+async def test_a_question_the_classifier_only_placed_as_about_a_level_is_answered_for_what_its_words_ask(typed, response):
+    asked = tracker("ask_level_info", ["IOP"])
+    asked.latest_message["text"] = typed
+    messages, _ = await run(ActionExplainLevel(), asked)
+    assert messages[0]["response"] == response
+
+
+async def test_asked_when_in_the_day_the_schedule_is_followed_by_the_gap_in_the_guide():
+    asked = tracker("ask_level_schedule", ["IOP"])
+    asked.latest_message["text"] = "Does your IOP offer evening sessions?"
+    messages, _ = await run(ActionExplainLevel(), asked)
+    assert [m["response"] for m in messages] == ["utter_level_schedule", "utter_level_not_in_guide"]
+    assert "five days a week" in messages[0]["text"] and "times of day" in messages[1]["text"]
+    assert "(855) 508-0437" in messages[1]["text"]
+
+
+@pytest.mark.parametrize("typed, intent", [("how about family therapy", "ask_iop_therapies"),
+                                           ("how big are the groups in iop", "ask_iop_therapies"),
+                                           ("can i do iop online?", "ask_level_info"),
+                                           ("will i have the same therapist the whole time in residential", "ask_level_info")])
+async def test_a_detail_the_guide_does_not_give_gets_the_honest_answer(typed, intent):
+    asked = tracker(intent, ["IOP"] if "iop" in typed else ["residential"])
+    asked.latest_message["text"] = typed
+    action = ActionAnswerIopTopic() if intent == "ask_iop_therapies" else ActionExplainLevel()
+    messages, _ = await run(action, asked)
+    assert [m["response"] for m in messages] == ["utter_admissions_info"]
+
+
+async def test_a_level_described_by_where_you_live_is_asked_about_not_where_you_live():
+    asked = tracker("ask_level_info")
+    text = "anyway what's the program where you live there"
+    start = text.index("the program")
+    asked.latest_message.update(text=text, entities=[{"entity": "level_of_care", "value": "residential",
+                                                      "start": start, "end": len(text)}])
+    messages, _ = await run(ActionExplainLevel(), asked)
+    assert [m["response"] for m in messages] == ["utter_level_info"]
+
+
+async def test_a_question_the_classifier_placed_on_an_aspect_keeps_it():
+    asked = tracker("ask_level_suitability", ["IOP"])
+    asked.latest_message["text"] = "who is iop for, can they live at home"
+    messages, _ = await run(ActionExplainLevel(), asked)
+    assert messages[0]["response"] == "utter_level_suits"
 
 
 async def test_a_newly_named_level_wins_over_context():
@@ -84,6 +156,17 @@ async def test_comparison_with_the_level_in_context():
     text = messages[0]["text"]
     assert text.startswith("**IOP vs residential treatment**")
     assert "Residential services is the more intensive" in text
+
+
+async def test_the_difference_asked_after_two_levels_compares_those_two():
+    asked = tracker("compare_levels")
+    asked.latest_message["text"] = "diff"
+    asked.events[:0] = [{"event": "slot", "name": "level_of_care", "value": "partial_hospitalization"},
+                        {"event": "user", "text": "php?"},
+                        {"event": "slot", "name": "level_of_care", "value": "intensive_outpatient"},
+                        {"event": "user", "text": "iop"}]
+    messages, _ = await run(ActionCompareLevels(), asked)
+    assert messages[0]["text"].startswith("**Partial hospitalization vs IOP**")
 
 
 async def test_comparison_missing_a_side_asks_for_it():

@@ -256,6 +256,8 @@ async def test_thanks_at_the_name_question_is_acknowledged_but_a_name_like_ty_is
     assert result == {"callback_name": None} and messages == ["utter_you_are_welcome_in_form"]
     result, messages = await validate("callback_name", "Ty", intent="thank", confidence=0.95)
     assert result == {"callback_name": "Ty"} and messages == []
+    result, messages = await validate("callback_phone", "cheers pal", intent="thank", confidence=0.9)
+    assert result["callback_phone"] is None and messages == ["utter_you_are_welcome_in_form"]
     # Thanks with the answer is the answer.
     result, messages = await validate("callback_name", "Thanks so much. Derek", intent="thank", confidence=1.0)
     assert result == {"callback_name": "Derek"} and messages == []
@@ -305,3 +307,76 @@ async def test_a_question_at_the_best_time_is_answered_not_taken_as_a_time():
 
 async def test_a_time_asked_as_a_question_is_still_a_time():
     assert (await validate("callback_best_time", "after 5?"))[0] == {"callback_best_time": "after 5?"}
+
+
+def form_domain():
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+def answered(asked, typed, intent="deny", confidence=0.6):
+    """The form's question `asked`, answered with `typed`: the candidate Rasa extracted from the text."""
+    latest = tracker(asked, text=typed, intent=intent, confidence=confidence)
+    latest.slots[asked] = typed
+    latest.events += [{"event": "user", "text": typed}, {"event": "slot", "name": asked, "value": typed}]
+    return latest
+
+
+@pytest.mark.parametrize("asked, typed", [
+    ("callback_name", "nah not now"), ("callback_name", "no wait, not now"), ("callback_phone", "no actually not now"),
+    ("callback_phone", "Actually I'm sorry, I'm not ready for anyone to call me yet. Please don't call."),
+    ("callback_best_time", "never mind"), ("callback_name", "forget it"),
+])
+async def test_not_now_instead_of_an_answer_calls_the_request_off(asked, typed):
+    dispatcher = CollectingDispatcher()
+    events = await ValidateCallbackForm().run(dispatcher, answered(asked, typed), form_domain())
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots[asked] is None and slots["callback_cancelled"] is True and slots["requested_slot"] is None
+    assert dispatcher.messages == []  # the review says it (below), once
+
+
+@pytest.mark.parametrize("asked, typed", [("callback_best_time", "don't call before noon"), ("callback_name", "Noor"),
+                                          ("callback_phone", "not now, use 619 555 0123"),
+                                          ("callback_best_time", "maybe later this week"),
+                                          ("callback_best_time", "not now, after 5"),
+                                          ("callback_phone", "i changed my mind about the number, use my cell instead")])
+async def test_an_answer_that_only_sounds_like_not_now_is_an_answer(asked, typed):
+    events = await ValidateCallbackForm().run(CollectingDispatcher(), answered(asked, typed), form_domain())
+    assert not any(e.get("name") == "callback_cancelled" for e in events)
+
+
+@pytest.mark.parametrize("intent, taken", [("crisis_likely", True), ("crisis_check_in", True), ("crisis", False)])
+async def test_a_crisis_said_like_not_now_never_calls_the_request_off(intent, taken):
+    typed = "actually forget it, no point, I won't be around by the time they call"
+    latest = answered("callback_phone", typed, intent=intent) if taken else tracker("callback_phone", text=typed, intent=intent)
+    events = await ValidateCallbackForm().run(CollectingDispatcher(), latest, form_domain())
+    assert not any(e.get("name") == "callback_cancelled" for e in events)
+
+
+async def test_the_review_of_a_request_called_off_says_nothing_was_sent_and_forgets_the_answers():
+    from actions.callback import ActionCallbackReview
+
+    dispatcher = CollectingDispatcher()
+    latest = tracker(None, callback_cancelled=True, callback_name="Sam", callback_phone="+16195550123")
+    events = await ActionCallbackReview().run(dispatcher, latest, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_callback_stopped"]
+    assert {e["name"]: e["value"] for e in events}["callback_name"] is None
+    assert {e["name"]: e["value"] for e in events}["callback_cancelled"] is False
+
+
+async def test_ok_after_a_request_called_off_is_no_failed_save():
+    from actions.callback import ActionSubmitCallback
+
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitCallback().run(dispatcher, tracker(None, text="ok", intent="affirm", confidence=0.9), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
+
+
+async def test_at_the_note_question_only_a_sure_stop_calls_the_request_off():
+    for typed in ("stop", "actually never mind, i don't want a call anymore"):
+        events = await ValidateCallbackForm().run(CollectingDispatcher(), answered("callback_note", typed, "stop", 0.96),
+                                                  form_domain())
+        assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["callback_cancelled"] is True
+    # "please don't leave a voicemail" is what the team should know.
+    latest = answered("callback_note", "please don't leave a voicemail", "stop", 0.41)
+    events = await ValidateCallbackForm().run(CollectingDispatcher(), latest, form_domain())
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["callback_note"] == "please don't leave a voicemail"

@@ -113,6 +113,9 @@ def test_anything_else_starting_with_a_slash_is_read_as_words(text, words):
     ({"intent": {"name": "crisis_check_in"}, "crisis_suspected": {"confidence": 0.6}}, False, "en"),
     ({"intent": {"name": "greet"}}, False, "en"),
     ({}, False, "en"),
+    # "calling 911 now" gets the crisis reply when no crisis came before; "calling now" names no service.
+    ({"intent": {"name": "calling_for_help"}, "text": "calling 911 now"}, True, "en"),
+    ({"intent": {"name": "calling_for_help"}, "text": "ok calling now"}, False, "en"),
 ])
 def test_a_channel_knows_a_crisis_reply_and_its_language_from_the_parse(parse, crisis, language):
     assert reads_as_crisis(parse) is crisis

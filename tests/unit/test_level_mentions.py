@@ -128,3 +128,68 @@ def test_most_and_least_without_a_level_word_name_nothing():
     assert levels_named_by_place("what do most people do after iop") == []
     assert levels_named_by_place("at least tell me the schedule") == []
     assert levels_named_by_place("my first time in treatment, is the 7th level real?") == []
+
+
+@pytest.mark.parametrize("text, level", [("and the most?", "medically_managed_inpatient"), ("and the least", "early_intervention"),
+                                         ("the 4th", "partial_hospitalization"), ("what about the second one?", "outpatient"),
+                                         ("whats the most supervised one", "medically_managed_inpatient")])
+def test_a_place_said_alone_after_a_list_names_that_level(text, level):
+    assert [e["value"] for e in levels_named_by_place(text)] == [level]
+
+
+@pytest.mark.parametrize("text", ["can i start on the 4th", "most days he drinks", "the second time he relapsed",
+                                  "do you take most medical insurance"])
+def test_a_place_inside_a_sentence_names_no_level(text):
+    assert levels_named_by_place(text) == []
+
+
+@pytest.mark.parametrize("text, start, end", [("do you have residential", 12, 23), ("do you guys do detox", 15, 20),
+                                              ("can he come to you for detox", 23, 28)])
+def test_asked_whether_the_centre_has_a_level_is_asked_what_it_is(text, start, end):
+    named = [{"entity": "level_of_care", "value": text[start:end], "start": start, "end": end}]
+    assert parsed(text, "ask_admissions_info", named) == "ask_level_info"
+
+
+@pytest.mark.parametrize("text, name", [("do you have an outpatient program in orlando", "outpatient"),
+                                        ("do you provide transportation to IOP? i lost my license", "IOP"),
+                                        ("after residential do you have sober living", "residential"),
+                                        ("do you have IOP in Spanish?", "IOP")])
+def test_a_question_about_something_else_that_names_a_level_stays_honest(text, name):
+    assert parsed(text, "ask_admissions_info", levels(text, name)) == "ask_admissions_info"
+
+
+def test_a_question_about_a_level_the_guide_does_not_answer_stays_honest():
+    iop = [{"entity": "level_of_care", "value": "iop", "start": 20, "end": 23}]
+    assert parsed("does insurance cover iop", "ask_admissions_info", iop) == "ask_admissions_info"
+    both = [{"entity": "level_of_care", "value": "iop", "start": 12, "end": 15},
+            {"entity": "level_of_care", "value": "php", "start": 20, "end": 23}]
+    assert parsed("do you have iop and php at night", "ask_admissions_info", both) == "ask_admissions_info"
+
+
+def levels(text, *names):
+    found = []
+    for name in names:
+        start = text.lower().index(name.lower())
+        found.append({"entity": "level_of_care", "value": name, "start": start, "end": start + len(name)})
+    return found
+
+
+@pytest.mark.parametrize("text, intent, names", [
+    ("how many days a week is outpatient vs IOP", "ask_level_schedule", ("outpatient", "IOP")),
+    ("who should go to residential instead of iop", "ask_level_suitability", ("residential", "iop")),
+    ("my boyfriend uses fentanyl. does he need detox or IOP", "ask_level_suitability", ("detox", "IOP")),
+    ("whats the difference in how many days", "ask_level_schedule", ()),
+])
+def test_levels_compared_are_compared_whatever_aspect_the_classifier_heard(text, intent, names):
+    assert parsed(text, intent, levels(text, *names)) == "compare_levels"
+
+
+@pytest.mark.parametrize("text, intent, names", [
+    ("how many days a week is iop", "ask_level_schedule", ("iop",)),
+    ("is there a difference in cost between iop and php", "ask_admissions_info", ("iop", "php")),
+    ("does iop let you live at home or stay there", "ask_level_living", ("iop",)),
+    ("is iop different for teens", "ask_level_suitability", ("iop",)),
+    ("does it make a difference if i work nights", "ask_level_schedule", ()),
+])
+def test_one_level_or_a_question_the_guide_does_not_answer_is_not_a_comparison(text, intent, names):
+    assert parsed(text, intent, levels(text, *names)) == intent

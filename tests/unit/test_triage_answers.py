@@ -56,6 +56,30 @@ def tracker(requested=None, text="...", intent="nlu_fallback", earlier=()):
         ("been depressed and drinking every night to cope. I need to do something about it", "me"),
         ("I need help for my dad, he drinks", "someone_else"),
         ("i do not know what to do about my brother", "someone_else"),
+        # Slang, and English as a second language.
+        ("my homie is lowkey addicted to xans what do we even do", "someone_else"),
+        ("me old man's been on the piss every night for years, what would suit him", "someone_else"),
+        ("english little. i need help for brother, he drink too much", "someone_else"),
+        ("it's for me bro", "me"),
+        ("hola, mi hermano bebe mucho, which program is for him", "someone_else"),
+        ("I'm her aunt, she's 19 and using pills", "someone_else"),
+        ("a coworker of mine asked me to find out about programs", "someone_else"),
+        ("looking into programs for someone we love", "someone_else"),
+        ("an employee told me about his drinking, what do you suggest", "someone_else"),
+        ("need to stop drinking before it gets worse", "me"),
+        ("relapsed last week, which level should i go back to", "me"),
+        ("what are my options", "me"),
+        ("which one 4 me", "me"),
+        # One's own work or care named: still for oneself.
+        ("i'm an employee at a hospital and i need help with my drinking", "me"),
+        ("i'm the client, i need help with my drinking", "me"),
+        ("someone i love told me i should get help, i drink every day", "me"),
+        ("i want help for me, my tia told me about you", "me"),
+        ("i wanna quit pills, where do i start", "me"),
+        ("i need to get into some kind of program", "me"),
+        ("i also drink when i gamble, what would help me", "me"),
+        ("help me pick a program", "me"),
+        ("can you help me figure out which one i need", "me"),
         # Someone else's use, or help to reach someone else: not "for me".
         ("my husbands drinking is out of control, what program would help", "someone_else"),
         ("my dads addiction is getting worse", "someone_else"),
@@ -182,6 +206,28 @@ async def test_a_request_for_an_answer_mid_question_is_answered_not_taken_as_a_y
     assert await ValidateTriageForm()._yes_no("triage_mental_health", typed, dispatcher, latest) == {
         "triage_mental_health": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_iop_therapies"]
+
+
+@pytest.mark.parametrize("typed, intent, confidence", [
+    ("what do they do in IOP exactly", "ask_iop_therapies", 0.7),
+    ("hm wait, what are the warning signs of a relapse", "ask_relapse_signs", 0.6),
+])
+async def test_a_question_typed_without_a_question_mark_is_answered_mid_question(typed, intent, confidence):
+    dispatcher = CollectingDispatcher()
+    latest = tracker("triage_can_attend", typed, intent)
+    latest.latest_message["intent"]["confidence"] = confidence
+    assert await ValidateTriageForm()._yes_no("triage_can_attend", typed, dispatcher, latest) == {"triage_can_attend": None}
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_iop_therapies" if intent == "ask_iop_therapies" else "utter_relapse_signs"]
+
+
+async def test_an_answer_that_opens_like_no_question_needs_a_sure_classifier():
+    # "yeah he works days": 0.7 sure of a guide question is not enough to pass over an answer.
+    dispatcher = CollectingDispatcher()
+    latest = tracker("triage_can_attend", "yeah he works days", "ask_level_schedule")
+    latest.latest_message["intent"]["confidence"] = 0.7
+    assert await ValidateTriageForm()._yes_no("triage_can_attend", "yeah he works days", dispatcher, latest) == {
+        "triage_can_attend": "yes"}
 
 
 async def extracted(asked, text, intent="inform"):

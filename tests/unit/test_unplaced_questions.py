@@ -65,3 +65,28 @@ def test_a_placed_intent_is_left_alone():
 @pytest.mark.parametrize("text", ["what's the schedule for outpatient vs IOP", "whats the difference", "how's it work"])
 def test_the_forms_still_read_a_contracted_question_word_as_a_question(text):
     assert is_a_question(text)
+
+
+@pytest.mark.parametrize("text", ["what's the taper schedule", "hes barely sleeping, is that depression?",
+                                  "what can he take to sleep", "is it safe to drink on gabapentin"])
+def test_a_medical_question_the_classifier_missed_gets_the_medical_refusal(text):
+    assert parsed(text)["name"] == "ask_medical_advice"
+
+
+def test_a_medical_question_taken_for_one_about_the_centre_gets_the_medical_refusal():
+    message = Message(data={"text": "like librium? how much should i take", "entities": [],
+                            "intent": {"name": "ask_admissions_info", "confidence": 0.6},
+                            "intent_ranking": [{"name": "ask_admissions_info", "confidence": 0.6}]})
+    UnplacedQuestions().process([message])
+    assert message.get("intent")["name"] == "ask_medical_advice"
+
+
+@pytest.mark.parametrize("text", ["can i bring my meds?", "is it safe to bring my phone?", "how much does it cost?",
+                                  "can i bring my prescription with me?", "what should i take with me to residential?",
+                                  "do i need a diagnosis to get in?"])
+def test_a_question_about_the_centre_that_names_medicine_is_no_medical_question(text):
+    assert parsed(text)["name"] == "ask_unplaced"
+
+
+def test_a_medical_question_with_a_crisis_guess_is_left_to_the_crisis_net():
+    assert parsed("how much would kill me", ranking=(("crisis", 0.4),))["name"] == "nlu_fallback"

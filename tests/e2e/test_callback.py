@@ -104,6 +104,12 @@ def test_a_crisis_that_opens_like_never_mind_gets_the_crisis_reply_not_a_request
     assert is_crisis_reply(reply) and "nothing has been saved" not in check_turn(reply)
 
 
+def test_calling_911_in_the_middle_of_the_form_gets_the_crisis_reply_and_ends_it(assistant, sender):
+    answer(assistant, sender, "please call me", "Alex")
+    assert is_crisis_reply(assistant.say(sender, "calling 911"))
+    assert "seven days a week" in answer(assistant, sender, "how many days a week is PHP?"), "the form is over"
+
+
 def test_a_note_that_sounds_like_stop_is_kept_as_the_note(assistant, sender):
     summary = to_summary(assistant, sender, note="please don't leave a voicemail")
     assert "please don't leave a voicemail" in summary

@@ -196,7 +196,7 @@ def called_off(tracker: Tracker, slot: str) -> bool:
     the form took as its answer (a crisis is no answer: its rule ends the form with the crisis
     reply) and that worried the crisis net not at all: "actually forget it, no point, I won't be
     around by the time they call" is a crisis, never a request called off."""
-    if slot not in tracker.slots_to_validate() or worried_the_crisis_net(tracker):
+    if slot not in tracker.slots_to_validate() or intents.worried_the_net(tracker.latest_message):
         return False
     text = " ".join((tracker.latest_message.get("text") or "").split())
     if slot == "callback_note" and asked(tracker, slot):
@@ -210,13 +210,6 @@ def called_off(tracker: Tracker, slot: str) -> bool:
         and all(CALLED_OFF.fullmatch(sentence) for sentence in sentences)
         and not (slot == "callback_best_time" and TIME_WORDS.search(text))  # "not now" is a time there
     )
-
-
-def worried_the_crisis_net(tracker: Tracker) -> bool:
-    latest = tracker.latest_message
-    intent = (latest.get("intent") or {}).get("name")
-    return (intent in intents.CRISIS_REPLY or intent in intents.FORM_ANSWERS
-            or bool(latest.get(intents.VERDICT_KEY) or latest.get(intents.SUSPECTED_KEY)))
 
 
 def asked(tracker: Tracker, slot: str) -> bool:

@@ -52,8 +52,9 @@ LOVED_ONE = re.compile(
     re.IGNORECASE,
 )
 # Said in so many words, it settles it, whoever else the message names: "i want help for me,
-# my tia told me about you".
-EXPLICITLY_MYSELF = re.compile(r"\b(for myself|(help|program|treatment|it'?s|it is) (for|4) me|it'?s me)\b", re.IGNORECASE)
+# my tia told me about you". ABOUT_MYSELF holds it too, with looser ways of saying it.
+SAID_OUTRIGHT = r"for myself|(help|program|treatment|it'?s|it is) (for|4) me\b|it'?s me\b"
+EXPLICITLY_MYSELF = re.compile(rf"\b({SAID_OUTRIGHT})", re.IGNORECASE)
 ABOUT_MYSELF = re.compile(
     # Not a bare "I need help": people write that for a loved one too.
     r"\b(i need (help )?(to (stop|quit)|(to )?get(ting|tin)? (clean|sober|off)|help (with|for) (my|me)|rehab|detox|"
@@ -68,7 +69,7 @@ ABOUT_MYSELF = re.compile(
     r"i('m| am) (an? )?(addict|alcoholic|struggling|using|drinking)|"
     r"i (drink|use|take|smoke|vape|snort|relapsed|can'?t stop|quit|stopped)|i('ve| have) been (drinking|using)|"
     rf"i do ({SUBSTANCES})\b|"
-    r"for myself|(for|4) me\b|it'?s (for )?me\b|my options\b|"
+    rf"{SAID_OUTRIGHT}|(for|4) me\b|it'?s for me\b|my options\b|"
     r"someone like me|(fits?|suits?|would help) me\b|(level of care|program|treatment|help|one) (do |would )?i need\b|"
     # "i need to get into some kind of program", "help me pick a program", "help me decide".
     r"i need to get (into|in)\b|help me (pick|choose|decide|figure out)\b|"

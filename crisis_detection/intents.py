@@ -28,6 +28,13 @@ SUSPECTED_KEY = "crisis_suspected"
 MENTIONED_KEY = "crisis_mentioned"
 
 
+def worried_the_net(parse_data: Dict[str, Any]) -> bool:
+    """Whether the crisis net found, found likely or suspected a crisis in a message: what a
+    form must never read as anything else (actions/callback.py reads no "never mind" from it)."""
+    name = (parse_data.get("intent") or {}).get("name")
+    return name in CRISIS_REPLY | FORM_ANSWERS or bool(parse_data.get(VERDICT_KEY) or parse_data.get(SUSPECTED_KEY))
+
+
 def crisis_language(parse_data: Dict[str, Any]) -> Optional[str]:
     """"es" or "en" for a message the crisis net found or suspected a crisis in (in its
     verdict's or suspicion's language), None for any other."""

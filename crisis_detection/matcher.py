@@ -9,12 +9,13 @@ lemmatised the same way, over those keys, so "killing himself" matches
 lemmatizer (spacy-lookups-data), applied here to lower-cased words so that
 the result does not depend on how the Doc was cased or built. Real English
 words are never "corrected": "overdoes" is a form of "overdo", not a typo of
-"overdose".
+"overdose". Nor is a Spanish word corrected into a lexicon word of another
+lemma (spacy_pipeline/spanish_words.py): "quedarse" (to stay) is no typo of
+"quemarme" (to burn oneself), while "cortando" still reaches "cortandome".
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
@@ -24,6 +25,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
 from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction, lemma
+from spacy_pipeline.spanish_words import spanish_lemma, without_accents
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yml"
 
@@ -56,11 +58,6 @@ class _Phrase:
     negatable: bool = False
     # "^no": not a match right after a "no" that opens a clause ("..., no seizures or anything").
     absent_after_no: bool = False
-
-
-def without_accents(word: str) -> str:
-    """"daño" -> "dano", "quítarme" -> "quitarme": Spanish typed with or without accents."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 # A clause that tells of a distant past or a death is a story, not a present
@@ -272,6 +269,12 @@ class CrisisLexicon:
         )
 
 
+def same_spanish_lemma(word: str, target: str) -> bool:
+    """False only when both are Spanish words, of different verbs or nouns."""
+    mine, theirs = spanish_lemma(word), spanish_lemma(target)
+    return mine is None or theirs is None or mine == theirs
+
+
 class CrisisMatcher:
     """Finds crisis phrases in Docs from any spaCy pipeline with a lemmatizer."""
 
@@ -282,6 +285,7 @@ class CrisisMatcher:
         )
         self._matchers: Dict[int, Matcher] = {}  # one per spaCy Vocab
         self._negations = frozenset(lemma(w) for w in ("not", "never", "no", "nt", "n't", "without"))
+        spanish_lemma("")  # reads the Spanish table now, not on the first message
 
     def find(self, doc: Doc) -> List[CrisisMatch]:
         # Each token's matching key (its corrected lemma) goes in NORM, which
@@ -337,7 +341,10 @@ class CrisisMatcher:
             return lemma(self.lexicon.spellings[word])
         if token.like_num:
             return "#"
-        return self.lexicon.key_of(correction(word, self._long_words) or word)
+        corrected = correction(word, self._long_words)
+        if corrected and not same_spanish_lemma(word, corrected):
+            corrected = None  # "quedarse" (to stay) is no typo of "quemarme" (to burn oneself)
+        return self.lexicon.key_of(corrected or word)
 
     def _matcher_for(self, doc: Doc) -> Matcher:
         key = id(doc.vocab)

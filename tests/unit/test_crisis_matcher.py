@@ -49,13 +49,20 @@ def test_no_lookalike_matches(find, name):
         ("my brother overdsoed", "overdose"),
         ("She is Killing Herself", "suicide"),
         ("he's having a seizure since he stopped drinking", "withdrawal_emergency"),
+        ("quiero qemarme", "self_harm"),
+        ("me estoy cortando otra vez", "self_harm"),
     ],
 )
 def test_misspellings_and_inflections_are_caught(find, text, category):
     assert category in {match.category for match in find(text)}
 
 
-@pytest.mark.parametrize("text", ["I want to take my life back", "she overdoes it at the gym", "seize the day"])
+@pytest.mark.parametrize("text", ["I want to take my life back", "she overdoes it at the gym", "seize the day",
+                                  # Real Spanish words are no typos of the Spanish lexicon's: "quedarse" (to stay)
+                                  # is not "quemarme" (to burn myself).
+                                  "¿Necesita quedarse a dormir allá?", "voy a quedarme en casa de mi hermana",
+                                  # A late riser, not an overdose.
+                                  "prob not he dont wake up before 2 lol"])
 def test_real_words_are_not_corrected_into_a_crisis(find, text):
     assert find(text) == []
 

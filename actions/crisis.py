@@ -7,6 +7,7 @@ knowledge/crisis_resources.yml. It never repeats what the person wrote (no
 method details, ever). The `custom` payload lets clients render tap-to-call
 and tap-to-text links and mark the reply as urgent.
 """
+import re
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
@@ -16,10 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
 from answer_words.emergency_calls import names_emergency_services
+from answer_words.questions import asks_something, is_a_question
 from answer_words.unsure import UNSURE
 from crisis_detection.intents import crisis_language
 
 FLAG_SLOT = "crisis_flagged"
+# A "no" about calling, not about being safe: "not gonna call any hotline", "no llamo a nadie".
+ABOUT_CALLING = re.compile(r"\b(call\w*|ring|phone|text|hotline|988|911|llam\w*)\b", re.IGNORECASE)
 
 
 def message_language(tracker: Tracker) -> str:
@@ -109,7 +113,9 @@ class ActionSafeAfterCheckIn(Action):
 
     A "no" that isn't sure ("maybe", "not sure", "idk"), which the classifier often
     reads as a no, is taken as a yes, as safe-messaging practice advises: the crisis
-    reply. Rules send anything the classifier can't place after the question here too."""
+    reply. A "no" to calling anyone ("not gonna call any hotline") doesn't answer the
+    question: the lines without pressure. Rules send anything the classifier can't
+    place after the question here too."""
 
     def name(self) -> Text:
         return "action_safe_after_check_in"
@@ -117,9 +123,15 @@ class ActionSafeAfterCheckIn(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if UNSURE.search(tracker.latest_message.get("text") or ""):
+        text = tracker.latest_message.get("text") or ""
+        if UNSURE.search(text):
             return crisis_reply(dispatcher, tracker)
-        utter_in_language(dispatcher, message_language(tracker), "utter_safe_to_carry_on")
+        language = message_language(tracker)
+        if ABOUT_CALLING.search(text):
+            utter_in_language(dispatcher, language, ActionAfterCrisisNo.response,
+                              crisis_lines=knowledge.crisis_lines(language))
+            return []
+        utter_in_language(dispatcher, language, "utter_safe_to_carry_on")
         return []
 
 
@@ -159,6 +171,35 @@ class ActionAcknowledgeCall(Action):
             return [FollowupAction(ActionCrisisResponse().name())]
         dispatcher.utter_message(response="utter_anything_else")  # "ok calling now", the admissions number
         return []
+
+
+class ActionAfterCrisisReply(Action):
+    """The message right after the crisis reply, which the classifier read as an everyday
+    request: the admissions number, a question about the centre, help choosing a program.
+
+    Told as a statement ("I'm driving there", "no i havent taken anything", "i'm alone",
+    "i dont know if i can call anyone"), it is still about the danger: the crisis reply
+    again. Asked as a question ("ok whats the number", "do you take VA benefits?"), the
+    person has moved on (or the crisis reply was a misreading): its rule
+    (data/rules/crisis.yml) goes on with the usual answer."""
+
+    def name(self) -> Text:
+        return "action_after_crisis_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if asks_a_question(tracker.latest_message.get("text") or ""):
+            return []
+        return [FollowupAction(ActionCrisisResponse().name())]
+
+
+# "what program would help me with my drinking", "if she agrees what program would she need".
+ASKS_WHICH_HELP = re.compile(r"\b(what|which) (program|level|kind|type|treatment|help)\b", re.IGNORECASE)
+
+
+def asks_a_question(text: str) -> bool:
+    return asks_something(text) or is_a_question(text) or bool(ASKS_WHICH_HELP.search(text))
 
 
 def _asked_to_check_in(tracker: Tracker) -> bool:

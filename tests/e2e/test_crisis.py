@@ -93,6 +93,31 @@ def test_after_the_crisis_reply_asking_for_a_person_gets_the_lines_and_the_team(
     assert any(m.get("response", "").startswith("utter_human") for m in reply)
 
 
+# Told as statements, what the classifier reads as an everyday request is still about the danger.
+@pytest.mark.parametrize("follow_up", ["what do i do", "I'm driving there", "no i havent taken anything", "i'm alone",
+                                       "i dont know if i can call anyone"])
+def test_after_the_crisis_reply_what_is_still_about_the_danger_keeps_the_crisis_reply(assistant, sender, follow_up):
+    assert is_crisis_reply(assistant.say(sender, "my roommate took a bunch of pills and now he wont wake up"))
+    reply = assistant.say(sender, follow_up)
+    check_turn(reply)
+    assert is_crisis_reply(reply)
+
+
+def test_after_the_crisis_reply_a_question_gets_its_usual_answer(assistant, sender):
+    assistant.say(sender, "i want to end my life")
+    reply = assistant.say(sender, "ok whats the number")
+    assert not is_crisis_reply(reply) and [m["response"] for m in reply] == ["utter_contact", "utter_offer_callback"]
+    assistant.say(sender, "i want to end my life")
+    reply = assistant.say(sender, "what program would help me with my drinking")
+    assert [m["response"] for m in reply] == ["utter_triage_intro", "utter_ask_triage_withdrawal"]
+
+
+def test_refusing_to_call_anyone_after_the_crisis_reply_is_no_request_to_be_called(assistant, sender):
+    assistant.say(sender, "i want to end my life")
+    text = check_turn(assistant.say(sender, "no, i'm not going to call anybody"))
+    assert "you don't have to call anyone right now" in text and "name" not in text.lower()
+
+
 def test_after_the_crisis_reply_calling_911_is_acknowledged_not_taken_for_a_callback_request(assistant, sender):
     # The classifier reads "calling" as "call me"; intent_classifier/emergency_calls.py reads the words.
     assistant.say(sender, "my roommate took a bunch of pills and now he wont wake up")

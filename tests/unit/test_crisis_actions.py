@@ -54,3 +54,10 @@ async def test_the_answer_to_a_spanish_check_in_is_answered_in_spanish(answer, r
 async def test_an_unsure_no_to_the_check_in_gets_the_crisis_reply(answer, reply):
     asked = tracker(("nobody would notice", {"crisis_suspected": {"confidence": 0.6}}), (answer, {}))
     assert await responses(ActionSafeAfterCheckIn(), asked) == [reply]
+
+
+@pytest.mark.parametrize("answer", ["not gonna call any hotline", "no, dont make me call anybody", "no i'm not texting 988"])
+async def test_a_no_to_calling_anyone_is_no_answer_to_the_check_in(answer):
+    # The lines again without pressure, never "Thank you for telling me" as if safe.
+    asked = tracker(("nobody would notice", {"crisis_suspected": {"confidence": 0.6}}), (answer, {}))
+    assert await responses(ActionSafeAfterCheckIn(), asked) == ["utter_crisis_no_pressure"]

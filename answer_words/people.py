@@ -61,7 +61,7 @@ ABOUT_MYSELF = re.compile(
     r"treatment)|i think i|i want to (stop|quit|get|sign up|enroll|join|start)|"
     # "i need help with pills", "i need help quitting meth", "I need to do something about it";
     # not "need help getting him into rehab".
-    r"(i |^)need help (with|quitting|stopping|kicking|getting)\b(?!\s+(him|her|them|my|our|this person))|"
+    r"(i |^)need help (with|quitting|stopping|kicking|getting|gettin)\b(?!\s+(him|her|them|my|our|this person))|"
     r"i need to (do something|cut (back|down))|"
     # Said without "i": "need to cut back on weed", "relapsed after 8 months", "been drinking all day".
     r"^(need to (cut|stop|quit|get)|relapsed|been (drinking|using|smoking))\b|"

@@ -54,7 +54,8 @@ NAME_LEAD_IN = re.compile(
 )
 # A name written just before the number, in a request to be called:
 # "call me please, Jean-Baptiste Ngata, 206 555 0117", "ok call me then. Dwayne 559-555-0104".
-NAME_BEFORE_NUMBER = re.compile(r"(?:^|[.,;:!?]\s*)([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[\s,:\-]*$")
+# "ok call me. Andre. (901) 555-0112": the name may end its own sentence.
+NAME_BEFORE_NUMBER = re.compile(r"(?:^|[.,;:!?]\s*)([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})[\s,:.\-]*$")
 # Digits said in words, as voice typing writes them: "six one nine, five five five, ...".
 SPOKEN_DIGITS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -87,9 +88,9 @@ NAME_INTRODUCED = re.compile(
     r"soy|me llamo)|(?:^|[.,;:!?])\s*(?i:name's|name is))\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
 )
 # A name signed after the request: "call me pls - Lisa", "ok call me. Darnell",
-# "ok just call me then, Jessica".
+# "ok just call me then, Jessica", "Call me, please. Diane".
 NAME_AFTER_REQUEST = re.compile(
-    r"\b(?i:call|ring|phone)\s+(?i:me|her|him|us)\b[^.,;:!?\-–]*[.,;:!?\-–]+\s*"
+    r"\b(?i:call|ring|phone)\s+(?i:me|her|him|us)\b(?:[^.,;:!?\-–]*[.,;:!?\-–]+\s*){1,3}?"
     r"([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})(?:\s+here)?[.!]?\s*$"
 )
 # What people add after their name that is no part of it: "Linda Park (daughter)",
@@ -104,7 +105,8 @@ NOT_NAMES = {
     "hello", "hey", "thanks", "help", "morning", "afternoon", "evening", "night", "anytime", "today", "tomorrow",
     "later", "why", "what", "huh", "stop", "cancel", "skip", "na", "n/a", "sorry", "lol", "fine", "whatever",
     "alright", "um", "oh", "well", "mornings", "afternoons", "evenings", "nights", "asap", "please", "pls",
-    "thank you", "now", "tonight", "soon", "thx", "tysm",
+    "thank you", "now", "tonight", "soon", "thx", "tysm", "bye", "goodbye", "cheers", "wrong", "right", "correct",
+    "incorrect", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekends", "weekdays",
 }
 # Words no name contains: "it's for my son", "not sure", "call me later" are answers, not names.
 NOT_IN_NAMES = {
@@ -246,8 +248,11 @@ class ValidateCallbackForm(SafeFormValidationAction):
         return await super().get_validation_events(dispatcher, tracker, domain)
 
     async def validate_callback_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        # "Ty" asked for a name is a name, not thanks; "thx" is no name, so it is thanks.
-        if answer_digression(dispatcher, tracker, answer_thanks=clean_name(str(value)) is None):
+        # "Ty" asked for a name is a name, not thanks; "thx" is no name, so it is thanks. Only an
+        # answer to the question: a name kept while another answer is corrected ("phone number",
+        # answering "what would you like to change?") is no question to answer.
+        if asked(tracker, "callback_name") and answer_digression(
+                dispatcher, tracker, answer_thanks=clean_name(str(value)) is None):
             return {"callback_name": None}
         text, number = str(value), None
         mention = phone_numbers.first_in(text) if asked(tracker, "callback_name") else None

@@ -6,7 +6,7 @@ intents too (data/rules/crisis.yml).
 
 No imports: the action server's image (deploy/Dockerfile.actions) has no Rasa.
 """
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, Optional
 
 CRISIS = "crisis"
 # A crisis the classifier suspects (0.5 to 0.8): the check-in question outside a form.
@@ -26,6 +26,19 @@ SET_BY_THE_NET = frozenset({CHECK_IN, LIKELY})
 VERDICT_KEY = "crisis_safety_net"
 SUSPECTED_KEY = "crisis_suspected"
 MENTIONED_KEY = "crisis_mentioned"
+
+
+# A crisis guess this sure, anywhere in the classifier's ranking, is the crisis net's to weigh
+# ("will anyone even notice", "does it even matter"): components before it leave the message
+# alone (intent_classifier/verdict.py), and no answer may drop the lines it would get.
+CRISIS_GUESS_FLOOR = 0.1
+
+
+def guessed_a_crisis(ranking: Iterable[Dict[str, Any]]) -> bool:
+    return any(
+        r.get("name") in CRISIS_REPLY | {CHECK_IN} and (r.get("confidence") or 0.0) >= CRISIS_GUESS_FLOOR
+        for r in ranking
+    )
 
 
 def worried_the_net(parse_data: Dict[str, Any]) -> bool:

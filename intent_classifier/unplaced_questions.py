@@ -11,6 +11,12 @@ question nobody could place may hide a danger nobody recognised); then a
 callback offer. Issue #11 asks for this: the two-step fallback stays for
 gibberish and statements.
 
+A question the classifier took for a request to be called that asks for no call
+("how soon will they call?", "who sees my callback info", "can i call without
+giving my name") is a question about the centre too: `ask_admissions_info`, or
+`ask_contact` when the person means to call ("can i just call you instead?";
+answer_words/callback_requests.py).
+
 A question only a clinician should answer ("what's the taper schedule", "is that
 depression?", "like librium? how much"), left unplaced or taken for a question
 about the centre, gets the medical-advice refusal and referral instead
@@ -18,7 +24,7 @@ about the centre, gets the medical-advice refusal and referral instead
 
 What it leaves alone:
 * a message the classifier thought might be a crisis (any crisis guess of
-  CRISIS_GUESS_FLOOR or more, intent_classifier/verdict.py) or withdrawal symptoms
+  CRISIS_GUESS_FLOOR or more, crisis_detection/intents.py) or withdrawal symptoms
   (among its best two):
   the crisis net, after it, decides those;
 * a message in Spanish, which has its own reply;
@@ -42,14 +48,16 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from answer_words.callback_requests import asks_about_calls, calling_the_centre
 from answer_words.languages import looks_spanish
 from answer_words.medical import asks_for_medical_advice
-from answer_words.questions import UNPLACED_INTENT, WORD, asks_something
+from answer_words.questions import UNPLACED_INTENT, WORD, asks_something, is_a_question
 from intent_classifier.untrained import UntrainedComponent
 from intent_classifier.verdict import left_to_the_crisis_net, override_intent
 from spacy_pipeline.english_words import known_english_words
 
 MEDICAL_INTENT = "ask_medical_advice"
+CALLBACK_INTENT, CENTRE_INTENT, CONTACT_INTENT = "request_callback", "ask_admissions_info", "ask_contact"
 # What the classifier may have made of a medical question it missed ("like librium? how much"
 # as a question about the centre).
 MEDICAL_FROM = (DEFAULT_NLU_FALLBACK_INTENT_NAME, "ask_admissions_info")
@@ -81,6 +89,14 @@ def is_a_medical_question(message: Message) -> bool:
     return not looks_spanish(text) and asks_for_medical_advice(text)
 
 
+def question_about_calls(message: Message) -> bool:
+    """A question read as a request to be called back that asks for no call."""
+    if (message.get(INTENT) or {}).get("name") != CALLBACK_INTENT or left_to_the_crisis_net(message):
+        return False
+    text = message.get(TEXT) or ""
+    return (asks_something(text) or is_a_question(text)) and asks_about_calls(text) and not looks_spanish(text)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class UnplacedQuestions(UntrainedComponent):
     def process(self, messages: List[Message]) -> List[Message]:
@@ -90,4 +106,7 @@ class UnplacedQuestions(UntrainedComponent):
                 override_intent(message, MEDICAL_INTENT, confidence)
             elif is_an_unplaced_question(message):
                 override_intent(message, UNPLACED_INTENT, confidence)
+            elif question_about_calls(message):
+                calls_us = calling_the_centre(message.get(TEXT) or "")
+                override_intent(message, CONTACT_INTENT if calls_us else CENTRE_INTENT, confidence)
         return messages

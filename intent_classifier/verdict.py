@@ -10,10 +10,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from crisis_detection import intents
 
-CRISIS_GUESSES = intents.CRISIS_REPLY | {intents.CHECK_IN}
-# A crisis guess this sure, anywhere in the ranking, leaves the message to the crisis net
-# ("will anyone even notice", "does it even matter").
-CRISIS_GUESS_FLOOR = 0.1
 WITHDRAWAL_INTENT = "report_withdrawal"
 
 
@@ -29,6 +25,6 @@ def left_to_the_crisis_net(message: Message) -> bool:
     guess worth weighing, or withdrawal among the classifier's best two, which the net's
     tie-break turns into the pointer to medical help (crisis_detection/component.py)."""
     ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
-    if any(r.get("name") in CRISIS_GUESSES and (r.get("confidence") or 0.0) >= CRISIS_GUESS_FLOOR for r in ranking):
+    if intents.guessed_a_crisis(ranking):
         return True
     return WITHDRAWAL_INTENT in {r.get("name") for r in ranking[:2]}

@@ -134,6 +134,44 @@ def test_correcting_an_answer_before_confirming(assistant, sender):
     assert stored(assistant, sender)[0]["best_time"] == "Afternoon"
 
 
+def test_a_correction_that_says_the_new_answer_brings_the_summary_straight_back(assistant, sender):
+    to_summary(assistant, sender)
+    summary = answer(assistant, sender, "wrong name, its Kimberly")
+    assert "Kimberly" in summary and "Is that right?" in summary
+    summary = answer(assistant, sender, "no the time is wrong, mornings are better")
+    assert "mornings are better" in summary and "Evening" not in summary
+    answer(assistant, sender, "/affirm")
+    row = stored(assistant, sender)[0]
+    assert (row["name"], row["best_time"]) == ("Kimberly", "mornings are better")
+
+
+@pytest.mark.parametrize("named", ["phone number", "the number", "phone"])
+def test_the_answer_to_change_named_in_words_is_asked_again_not_taken_for_the_centres_number(
+        assistant, sender, named):
+    to_summary(assistant, sender)
+    assert "What would you like to change?" in answer(assistant, sender, "no")
+    reply = assistant.say(sender, named)
+    text = check_turn(reply)
+    assert [m["response"] for m in reply] == ["utter_ask_callback_phone"], text
+    summary = answer(assistant, sender, "858 555 0199")
+    assert "Sam Rivera" in summary and "Is that right?" in summary
+    answer(assistant, sender, "/affirm")
+    assert stored(assistant, sender)[0]["phone"] == "+18585550199"
+
+
+def test_a_name_signed_after_the_request_is_kept(assistant, sender):
+    assert "phone number" in answer(assistant, sender, "Call me, please. Diane")
+    assert "best time" in answer(assistant, sender, "(619) 555-0123")
+
+
+@pytest.mark.parametrize("question", ["how soon will they call?", "can i call without giving my name",
+                                      "who sees my callback info"])
+def test_a_question_about_calls_is_answered_not_taken_for_a_request_to_be_called(assistant, sender, question):
+    reply = assistant.say(sender, question)
+    check_turn(reply)
+    assert [m["response"] for m in reply] == ["utter_admissions_info", "utter_offer_callback"]
+
+
 def test_crisis_mid_form_gets_the_crisis_reply_and_ends_the_form(assistant, sender):
     answer(assistant, sender, "please call me", "Kim")
     reply = assistant.say(sender, "i don't want to be alive anymore")

@@ -1,0 +1,55 @@
+"""A question about calls that asks for no call.
+
+The classifier reads any question with "call" in it as a request to be called
+back, which starts the callback questions ("What name should they ask for?").
+Some are questions about calls: "how soon will they call?", "who sees my
+callback info", "can i call without giving my name", "is that a free call".
+Those are questions about the centre the guide doesn't answer, and get the
+honest answer (intent_classifier/unplaced_questions.py); "can i just call you
+instead?" asks for the number. Only questions that plainly ask about calls are
+read so, and never one that also asks for a call ("how soon can someone call
+me?") or gives a number: anything else stays a request to be called.
+"""
+import re
+
+# The kinds of question about calls: when they come, who sees the request, what a call costs
+# or keeps private, calling without giving one's name, the person calling themselves.
+ABOUT_CALLS = re.compile(
+    r"\b(?:how soon|how long|when|what time)\b.{0,20}\b(?:will|would|do|does|did)\s+"
+    r"(?:they|someone|somebody|you|u|the team|admissions|anyone)\s+(?:\w+\s+)?(?:call|ring|phone|get back)|"
+    r"\bwho\s+(?:sees|can see|will see|reads|gets|has)\b|"
+    r"\bfree call\b|\b(?:is|are)\s+(?:that|it|the call|calls)\s+(?:free|confidential|private|recorded)\b|"
+    r"\bwithout\s+(?:giving|leaving|saying)\s+(?:my|a|our|your)\s+(?:name|number)\b|"
+    r"\b(?:can|could|should|do|may)\s+(?:i|we)\s+(?:\w+\s+){0,2}?(?:call|ring|phone)\b",
+    re.IGNORECASE,
+)
+# What asks for a call all the same: "how soon can someone call me", "could I get a call back".
+ASKS_TO_BE_CALLED = re.compile(
+    r"\b(?:call|ring|phone|buzz|contact|reach|text)\s+(?:me|us)\b|"
+    r"\b(?:get|have|want|need|request|schedule|arrange|book)\s+(?:a\s+|an\s+)?"
+    r"(?:call|callback|call back|call-back|phone call)\b|"
+    r"\b(?:someone|somebody|anyone|anybody|you|u|your team|your staff|staff|the team|a counsell?or)\s+"
+    r"(?:to\s+)?(?:\w+\s+){0,2}?(?:call|ring|phone|contact|reach out)\s+(?:me|us|my|him|her|them)\b",
+    re.IGNORECASE,
+)
+# The person calling the centre: "can i just call you instead?", "can we phone the clinic".
+CALLING_THE_CENTRE = re.compile(
+    r"\b(?:i|we)\b(?:\s+\w+){0,3}?\s+(?:call|ring|phone|text)\s+(?:you|u|y'?all|the (?:centre|center|clinic|office))\b",
+    re.IGNORECASE,
+)
+# A phone number in the message: it is given to be called on.
+DIGITS = re.compile(r"\d(?:[\s().-]*\d){6,}")
+
+
+def _plain(text: str) -> str:
+    return text.replace("’", "'")
+
+
+def asks_about_calls(text: str) -> bool:
+    """A question about calls that doesn't ask for one."""
+    text = _plain(text)
+    return bool(ABOUT_CALLS.search(text)) and not ASKS_TO_BE_CALLED.search(text) and not DIGITS.search(text)
+
+
+def calling_the_centre(text: str) -> bool:
+    return bool(CALLING_THE_CENTRE.search(_plain(text)))

@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 # its failing turns were read by category in the next round. K was written at the start of that
 # round (2026-11-29, fourth), measured before and after; its failing turns were read by category
 # in the next round. L was written at the start of that round (2026-11-29, fifth), measured before
-# any change, never tuned on: the honest measure.
+# and after it, never tuned on: the honest measure.
 CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml", "conversations_d.yml",
                      "conversations_e.yml", "conversations_f.yml", "conversations_g.yml", "conversations_h.yml",
                      "conversations_i.yml", "conversations_j.yml", "conversations_k.yml", "conversations_l.yml")

@@ -1,18 +1,19 @@
 """A follow-up on the guide answer just given, in words the classifier couldn't place.
 
-"is anxiety one of them?" after the signs of relapse, "and how would that help my
-job" after the cognitive skills, "what else is on the list" after the coping
-skills, "just tell me yes or no" after the medical-advice refusal: the person is
-still on the topic of the last answer, and the guide has nothing more precise
-to say than that answer. It is given again, instead of "could you say that
-another way?" or "the guide doesn't say".
+"what else should i look out for" after the signs of relapse, "and how would
+that help my job" after the cognitive skills: the person is still on the topic
+of the last answer, and the guide has nothing more precise to say than that
+answer. It is given again, instead of "could you say that another way?" or
+"the guide doesn't say".
 
 Only for a message nothing placed (nlu_fallback, or a question unplaced:
 intent_classifier/unplaced_questions.py) right after one of these answers, and
 only when it leans on it: short, and opening or going on the way follow-ups do
-("and", "what about", "what else", "why not", "that", "them", "too"), and the
-crisis net suspected nothing in it. Anything else gets the reply its rule goes on to (data/rules/follow_ups.yml). Levels of
-care have their own follow-ups (a level named, "there", "he": actions/answers.py).
+("and", "what about", "what else", "why not", "that", "them", "too"), with no
+crisis suspected or guessed in it. Anything else gets the reply its rule goes
+on to (data/rules/follow_ups.yml). Levels of care have their own follow-ups (a
+level named, "there", "he": actions/answers.py). A follow-up the classifier
+places elsewhere never reaches this action.
 """
 import re
 from typing import Any, Dict, List, Optional, Text

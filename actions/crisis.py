@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
 from answer_words.emergency_calls import names_emergency_services
-from answer_words.questions import asks_something, is_a_question
+from answer_words.questions import asks_a_question
 from answer_words.unsure import UNSURE
 from crisis_detection.intents import crisis_language
 
@@ -192,14 +192,6 @@ class ActionAfterCrisisReply(Action):
         if asks_a_question(tracker.latest_message.get("text") or ""):
             return []
         return [FollowupAction(ActionCrisisResponse().name())]
-
-
-# "what program would help me with my drinking", "if she agrees what program would she need".
-ASKS_WHICH_HELP = re.compile(r"\b(what|which) (program|level|kind|type|treatment|help)\b", re.IGNORECASE)
-
-
-def asks_a_question(text: str) -> bool:
-    return asks_something(text) or is_a_question(text) or bool(ASKS_WHICH_HELP.search(text))
 
 
 def _asked_to_check_in(tracker: Tracker) -> bool:

@@ -75,3 +75,16 @@ def asks_something(text: str) -> bool:
         if _opens_a_question(words):
             return True
     return False
+
+
+# "what program would help me with my drinking", "if she agrees what program would she need":
+# which help, asked without "?" and mid-sentence.
+ASKS_WHICH_HELP = re.compile(r"\b(what|which) (program|level|kind|type|treatment|help)\b", re.IGNORECASE)
+
+
+def asks_a_question(text: str) -> bool:
+    """Any sign of a question: looser than `asks_something`, for telling a question from a
+    statement where both get an answer (after the crisis reply, a statement gets the crisis reply
+    again: actions/crisis.py; a question about calls is no request for one:
+    intent_classifier/unplaced_questions.py)."""
+    return asks_something(text) or is_a_question(text) or bool(ASKS_WHICH_HELP.search(text))

@@ -51,7 +51,7 @@ from rasa.shared.nlu.training_data.message import Message
 from answer_words.callback_requests import asks_about_calls, calling_the_centre
 from answer_words.languages import looks_spanish
 from answer_words.medical import asks_for_medical_advice
-from answer_words.questions import UNPLACED_INTENT, WORD, asks_something, is_a_question
+from answer_words.questions import UNPLACED_INTENT, WORD, asks_a_question, asks_something
 from intent_classifier.untrained import UntrainedComponent
 from intent_classifier.verdict import left_to_the_crisis_net, override_intent
 from spacy_pipeline.english_words import known_english_words
@@ -94,7 +94,7 @@ def question_about_calls(message: Message) -> bool:
     if (message.get(INTENT) or {}).get("name") != CALLBACK_INTENT or left_to_the_crisis_net(message):
         return False
     text = message.get(TEXT) or ""
-    return (asks_something(text) or is_a_question(text)) and asks_about_calls(text) and not looks_spanish(text)
+    return asks_a_question(text) and asks_about_calls(text) and not looks_spanish(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -11,7 +11,9 @@ answered message), latency percentiles and throughput of scripted
 conversations at 1, 10 and 50 at a time (benchmarks/conversations.py; same
 number of turns for both), errors (any error fails the run), resident memory
 of the servers after the load, and for ours the callback requests counted in
-the database against those confirmed to the user.
+the database against those confirmed to the user, the cost of one turn as a
+conversation grows (benchmarks/turn_cost.py) and the slowest of the longest
+hostile messages (benchmarks/hostile_messages.py).
 
 Writes bench/out/report.md and bench/out/latency.png, prints the table.
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+from benchmarks import hostile_messages
 from benchmarks.conversations import CONFIRM_TURN, Turn, every_turn_of_ours, ours, reference
 from benchmarks.load import LoadResult, TokenFor, run_load
 from benchmarks.turn_cost import cost_at
@@ -63,6 +66,7 @@ class BotRun:
     callbacks_stored: Optional[int] = None
     callbacks_confirmed: Optional[int] = None
     turn_cost_ms: Dict[int, float] = field(default_factory=dict)  # by turn of one conversation (ours)
+    slowest_hostile: tuple = (0.0, "")  # (ms, which) for the slowest 20,000-character hostile message (ours)
 
     @property
     def errors(self) -> List[str]:
@@ -157,6 +161,8 @@ def serve_and_load(
         if run.name == "ours":
             print("  ours: one conversation of 400 turns, for the cost of a turn as it grows...", flush=True)
             run.turn_cost_ms = cost_at(webhook, token_for)
+            print("  ours: hostile messages of 20,000 characters...", flush=True)
+            run.slowest_hostile = hostile_messages.slowest(webhook, token_for)
         run.rss_mb = {name: rss_mb(process.pid) for name, process in processes.items()}
     finally:
         stop(list(processes.values()))
@@ -283,6 +289,9 @@ def table(ours_run: BotRun, ref: BotRun) -> str:
     rows.append(("action server memory after load (MB)", f"{ours_run.rss_mb.get('action server', 0):.0f}", "(none)", ""))
     for turn, cost in sorted(ours_run.turn_cost_ms.items()):
         rows.append((f"one turn at turn {turn} of a conversation (ms)", f"{cost:.0f}", "", ""))
+    if ours_run.slowest_hostile[1]:
+        rows.append((f"slowest hostile message ({ours_run.slowest_hostile[1]}) (ms)",
+                     f"{ours_run.slowest_hostile[0]:.0f}", "", ""))
     rows.append(("callback requests stored / confirmed", f"{ours_run.callbacks_stored} / {ours_run.callbacks_confirmed}", "", ""))
     lines = ["| measure | ours | reference | ours / reference |", "|---|---:|---:|---:|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
@@ -310,6 +319,8 @@ def targets(ours_run: BotRun, ref: BotRun) -> List[tuple]:
         ("a turn at turn 400 of a conversation costs at most 1.3x one at turn 10",
          cost.get(400, float("inf")) <= 1.3 * cost.get(10, 0),
          f"{cost.get(400, float('nan')):.0f} ms vs {cost.get(10, float('nan')):.0f} ms"),
+        ("any hostile message of 20,000 characters answered within 3 s", ours_run.slowest_hostile[0] < 3000,
+         f"{ours_run.slowest_hostile[0]:.0f} ms ({ours_run.slowest_hostile[1]})"),
     ]
 
 

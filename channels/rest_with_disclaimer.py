@@ -82,6 +82,12 @@ MAX_JSON_DEPTH = 4
 # crisis at the end is still seen): 20,000 characters parse in 0.3-0.7 s, and
 # cost more of the rate limit for it (channels/rate_limits.py).
 MAX_MESSAGE_CHARS = 20_000
+# The longest run of characters without a space that reaches NLU. spaCy's tokenizer takes
+# prefixes and suffixes off a run one at a time, in time quadratic in its length: 20,000
+# apostrophes took 50 s, and the server answers nobody while it tokenizes. Words and pasted
+# links are shorter; a longer run gets a space after every MAX_RUN_CHARS (nothing is dropped).
+MAX_RUN_CHARS = 200
+LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS}}}(?=\S)")
 
 
 class BadRequest(ValueError):
@@ -130,7 +136,12 @@ def parse_request(body: bytes) -> Tuple[str, str]:
         message = ""
     if not isinstance(message, str):
         raise BadRequest("`message` must be a string.")
-    return sender, clean_text(message)[:MAX_MESSAGE_CHARS]
+    return sender, break_long_runs(clean_text(message)[:MAX_MESSAGE_CHARS])
+
+
+def break_long_runs(text: str) -> str:
+    """`text` with a space after every MAX_RUN_CHARS characters of a run without one."""
+    return LONG_RUN.sub(lambda run: run.group(0) + " ", text)
 
 
 # A button's payload: "/intent" or "/intent{"entity": "value"}".

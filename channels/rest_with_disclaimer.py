@@ -17,8 +17,9 @@ Rasa's own RestInput, changed at the one place a whole bot turn is known:
   most MAX_BODY_BYTES (413), nesting at most MAX_JSON_DEPTH deep, a sender of
   at most MAX_SENDER_CHARS and text of at most MAX_MESSAGE_CHARS; every
   malformed body gets a 400 with a reason instead of Rasa's 500. Text is
-  cleaned of control characters; an empty message gets a gentle prompt
-  without reaching Rasa.
+  cleaned of control characters, and a run without spaces longer than
+  MAX_RUN_CHARS is broken up (break_long_runs); an empty message gets a
+  gentle prompt without reaching Rasa.
 * **Rate limits.** Per client address and per conversation
   (channels/rate_limits.py): a message over the limit gets `utter_too_fast`
   with a 429 and is not read, unless it reads as a crisis, which is always
@@ -84,10 +85,14 @@ MAX_JSON_DEPTH = 4
 MAX_MESSAGE_CHARS = 20_000
 # The longest run of characters without a space that reaches NLU. spaCy's tokenizer takes
 # prefixes and suffixes off a run one at a time, in time quadratic in its length: 20,000
-# apostrophes took 50 s, and the server answers nobody while it tokenizes. Words and pasted
-# links are shorter; a longer run gets a space after every MAX_RUN_CHARS (nothing is dropped).
+# apostrophes took 50 s, and the server answers nobody while it tokenizes. Words are shorter,
+# and so are most pasted links; a longer run is cut into pieces of at most MAX_RUN_CHARS, with
+# a space between them (nothing is dropped; staff see the spaces).
 MAX_RUN_CHARS = 200
-LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS}}}(?=\S)")
+LONG_RUN = re.compile(rf"(?<!\S)\S{{{MAX_RUN_CHARS + 1},}}")
+# A run's words and what lies between them: a cut falls between two of these where it can,
+# so that "!!!!...!!!suicide" keeps its word whole for the crisis lexicon.
+WORD_OR_SYMBOLS = re.compile(r"\w+|[^\w\s]+")
 
 
 class BadRequest(ValueError):
@@ -140,8 +145,26 @@ def parse_request(body: bytes) -> Tuple[str, str]:
 
 
 def break_long_runs(text: str) -> str:
-    """`text` with a space after every MAX_RUN_CHARS characters of a run without one."""
-    return LONG_RUN.sub(lambda run: run.group(0) + " ", text)
+    """`text` with every run without spaces cut into pieces of at most MAX_RUN_CHARS."""
+    return LONG_RUN.sub(lambda run: " ".join(pieces_of(run.group(0))), text)
+
+
+def pieces_of(run: str) -> List[str]:
+    """`run` in pieces of at most MAX_RUN_CHARS, cut between words and symbols where possible;
+    only a word (or a stretch of symbols) longer than a piece is cut inside."""
+    pieces, current = [], ""
+    for part in WORD_OR_SYMBOLS.findall(run):
+        while len(part) > MAX_RUN_CHARS:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(part[:MAX_RUN_CHARS])
+            part = part[MAX_RUN_CHARS:]
+        if len(current) + len(part) > MAX_RUN_CHARS:
+            pieces.append(current)
+            current = ""
+        current += part
+    return pieces + [current] if current else pieces
 
 
 # A button's payload: "/intent" or "/intent{"entity": "value"}".

@@ -57,6 +57,12 @@ def test_a_run_without_spaces_is_broken_up_for_the_tokenizer_and_nothing_is_drop
     assert apostrophes.replace(" ", "") == "'" * 20_000 and max(map(len, apostrophes.split())) == MAX_RUN_CHARS
 
 
+@pytest.mark.parametrize("word", ["suicide", "kms", "overdose tonight"])
+def test_a_word_stuck_to_a_long_run_is_kept_whole_for_the_crisis_lexicon(word):
+    _, text = parse_request(body(sender="me", message="!" * 198 + word))
+    assert text.split()[-len(word.split()):] == word.split()
+
+
 def test_a_flat_metadata_object_is_accepted_and_not_read():
     assert parse_request(body(sender="me", message="hi", metadata={"page": "/iop"})) == ("me", "hi")
 

@@ -114,8 +114,8 @@ class ActionSafeAfterCheckIn(Action):
     A "no" that isn't sure ("maybe", "not sure", "idk"), which the classifier often
     reads as a no, is taken as a yes, as safe-messaging practice advises: the crisis
     reply. A "no" to calling anyone ("not gonna call any hotline") doesn't answer the
-    question: the lines without pressure. Rules send anything the classifier can't
-    place after the question here too."""
+    question: the lines without pressure. What the classifier can't place after the
+    question gets the crisis reply itself (data/rules/crisis.yml)."""
 
     def name(self) -> Text:
         return "action_safe_after_check_in"

@@ -24,6 +24,7 @@ import yaml
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 
+from crisis_detection.mixing import PHRASE as MIXING_PHRASE, mixed_now
 from spacy_pipeline.english_words import MIN_FUZZY_LENGTH, correction, lemma
 from spacy_pipeline.spanish_words import spanish_lemma, without_accents
 
@@ -320,6 +321,10 @@ class CrisisMatcher:
                     no_present_danger=any(clause_start <= start < clause_end for clause_start, clause_end in stories),
                 )
             )
+        if not any(not match.no_present_danger for match in found):
+            now = mixed_now(doc.text)
+            if now:
+                found.append(CrisisMatch("overdose", MIXING_PHRASE, now))
         return found
 
     @staticmethod

@@ -162,7 +162,8 @@ def test_no_to_the_check_in_carries_on(assistant, sender):
 
 
 @pytest.mark.parametrize("answer", ["maybe", "not sure", "idk", "sometimes", "a little",
-                                    "/ask_unplaced"])  # "does it even matter?", a question nothing placed
+                                    "/ask_unplaced",  # "does it even matter?", a question nothing placed
+                                    "/crisis_check_in"])  # "ive made up my mind": another worry, not asked twice
 def test_an_answer_to_the_check_in_that_isnt_a_no_gets_the_crisis_reply(assistant, sender, answer):
     # The classifier reads "maybe" as a no; safe-messaging practice reads it as a yes.
     assistant.say(sender, "/crisis_check_in")

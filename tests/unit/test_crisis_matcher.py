@@ -336,3 +336,36 @@ def test_goodbyes_means_and_overdoses_said_plainly_are_caught(find, text):
 )
 def test_everyday_words_near_those_phrases_are_not_a_crisis(find, text):
     assert find(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just popped two xanax and i'm on my fourth beer, feel kinda floaty",
+        "took my sleeping pills with half a bottle of wine like 20 minutes ago",
+        "already took my oxys and now drinking vodka rn",
+        "i'm drunk and just took my klonopin",
+    ],
+)
+def test_depressants_mixed_now_are_an_overdose_wherever_the_words_fall(find, text):
+    assert {match.category for match in find(text) if not match.no_present_danger} == {"overdose"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you drink on methadone?",
+        "is it ok to have a glass of wine tonight with my xanax?",
+        "my dad used to mix his percs with beer every night, it scared me",
+        "i drank every day and took xanax for years, 2 years clean now",
+        "just took my methadone dose and drinking coffee right now",
+    ],
+)
+def test_mixing_asked_about_or_told_as_the_past_is_no_present_danger(find, text):
+    assert [match for match in find(text) if not match.no_present_danger] == []
+
+
+def test_spiders_on_someone_are_a_hallucination_and_one_spider_is_not(find):
+    assert {match.category for match in find("day 3 no drinking and there are spiders all over me")} == {
+        "withdrawal_emergency"}
+    assert find("lol there's a spider on me") == []

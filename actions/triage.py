@@ -137,7 +137,8 @@ ANSWER_CUES = {
         r"(can|could) (do|come in|make it)|(has|have) the time|(i|we)('d| would| can| could) drive)\b",
         re.IGNORECASE),
     "triage_mental_health": re.compile(
-        r"\b(depress\w*|anxi\w*|ptsd|bipolar|schizo\w*|adhd|ocd|trauma|panic|psychosis|eating disorder)\b",
+        r"\b(depress\w*|anxi\w*|ptsd|bipolar|schizo\w*|adhd|ocd|trauma|panic|psychosis|eating disorder|"
+        r"paranoi\w*|grief|grieving|mood swings|borderline|bpd|anorexi\w*|bulimi\w*)\b",
         re.IGNORECASE),
     "triage_prior_treatment": re.compile(
         r"\b(rehab|iop|detox|program|treatment|therapy|meetings|aa|na|outpatient|inpatient|residential|twice|once|"
@@ -150,8 +151,12 @@ ANSWER_CUES = {
 LAST_WORD_YES = re.compile(r"\b(so|then|and|but)\s*(yes|yeah|yep|yup)\W*$", re.IGNORECASE)
 LAST_WORD_NO = re.compile(r"\b(so|then|and|but)\s*(no|nope|nah)\W*$", re.IGNORECASE)
 # What a typed answer says without a no: "just weed and sometimes pills" is not
-# heavy daily use, "my parents are kinda toxic" no safe home.
-NEGATED_CUES = re.compile(r"\b(not|never) (every ?day|daily|all day|safe)\b", re.IGNORECASE)
+# heavy daily use, "my parents are kinda toxic" no safe home; "not paranoid or anything"
+# is no mental health concern.
+NEGATED_CUES = re.compile(
+    r"\b(not|never) (every ?day|daily|all day|safe)\b|"
+    r"\b(no|not|never|isn'?t|wasn'?t|aren'?t)( really| that| very)? (depress\w*|anxi\w*|paranoi\w*|bipolar)\b",
+    re.IGNORECASE)
 NO_CUES = {
     "triage_withdrawal": re.compile(
         r"\b(just|only) (weed|pot|on (the )?weekends?|weekends?|socially|sometimes|occasionally)\b|"

@@ -112,6 +112,8 @@ async def answer(slot, text, intent="nlu_fallback"):
         ("triage_can_attend", "I can do a few days a week", "yes"),
         ("triage_can_attend", "she doesn't drive", "no"),
         ("triage_mental_health", "PTSD from Iraq", "yes"),
+        ("triage_mental_health", "paranoid sometimes", "yes"),
+        ("triage_mental_health", "grief mostly, since her dad", "yes"),
         ("triage_prior_treatment", "VA had me in a program in 2015", "yes"),
         ("triage_prior_treatment", "no idea honestly", "unsure"),
         ("triage_safe_home", "🤷", "unsure"),
@@ -143,6 +145,12 @@ async def test_typed_answers_are_understood(slot, typed, read):
 
 async def test_a_danger_denied_is_no_unsafe_home():
     assert (await answer("triage_safe_home", "the kids are there but he's not violent"))[0] != "no"
+
+
+@pytest.mark.parametrize("typed", ["his mental health is fine", "not paranoid or anything, just tired",
+                                   "she isn't depressed, just stressed"])
+async def test_a_condition_denied_is_no_mental_health_concern(typed):
+    assert (await answer("triage_mental_health", typed))[0] != "yes"
 
 
 @pytest.mark.parametrize("slot, typed, intent", [

@@ -12,6 +12,8 @@ words are never "corrected": "overdoes" is a form of "overdo", not a typo of
 "overdose". Nor is a Spanish word corrected into a lexicon word of another
 lemma (spacy_pipeline/spanish_words.py): "quedarse" (to stay) is no typo of
 "quemarme" (to burn oneself), while "cortando" still reaches "cortandome".
+One danger is no phrase: depressants mixed right now, with the substances and
+the time anywhere in the message (mixing.py), found when no phrase is.
 """
 from __future__ import annotations
 

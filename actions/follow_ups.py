@@ -22,6 +22,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.last_reply import last_reply
 from answer_words.questions import WORD
 from crisis_detection import intents
 
@@ -47,24 +48,10 @@ def leans_on_the_last_answer(text: str) -> bool:
     return len(WORD.findall(text)) <= MOST_WORDS and bool(LEANS_ON_THE_LAST_ANSWER.search(text.replace("’", "'")))
 
 
-def last_reply(tracker: Tracker) -> List[str]:
-    """The response names of the bot's reply right before the latest message, in order."""
-    names: List[str] = []
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                break
-        elif event.get("event") == "bot" and users == 1:
-            names.insert(0, (event.get("metadata") or {}).get("utter_action") or "")
-    return names
-
-
-def last_topic_answer(tracker: Tracker) -> Optional[str]:
-    """The guide answer the bot gave right before the latest message, if its reply held one
-    (the first of the reply's: the answer, not what came after it)."""
-    return next((name for name in last_reply(tracker) if name in TOPIC_ANSWERS), None)
+def topic_answer_in(reply: List[str]) -> Optional[str]:
+    """The guide answer a reply held, if any (the first of the reply's: the answer, not what
+    came after it)."""
+    return next((name for name in reply if name in TOPIC_ANSWERS), None)
 
 
 class ActionAnswerFollowUp(Action):
@@ -74,7 +61,8 @@ class ActionAnswerFollowUp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        topic = last_topic_answer(tracker)
+        reply = last_reply(tracker)
+        topic = topic_answer_in(reply)
         if (
             topic is None
             or not leans_on_the_last_answer(tracker.latest_message.get("text") or "")
@@ -82,7 +70,7 @@ class ActionAnswerFollowUp(Action):
             # names the crisis lines; so does anything after the pointer to medical help.
             or intents.worried_the_net(tracker.latest_message)
             or intents.guessed_a_crisis(tracker.latest_message.get("intent_ranking") or [])
-            or AFTER_WITHDRAWAL in last_reply(tracker)
+            or AFTER_WITHDRAWAL in reply
         ):
             return []  # the rule goes on with its usual reply
         dispatcher.utter_message(response=topic)

@@ -25,6 +25,7 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, Follo
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
+from actions.last_reply import last_reply
 from storage import handoffs
 
 logger = logging.getLogger(__name__)
@@ -66,16 +67,7 @@ DEFAULT_MAX_WAITING = 10
 def just_offered(tracker: Tracker) -> bool:
     """Whether the assistant offered the live chat in its last turn (a typed or replayed
     /live_chat without the offer on screen opens nothing)."""
-    users_seen = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users_seen += 1
-            if users_seen == 2:
-                return False
-        elif users_seen == 1 and event.get("event") == "bot":
-            if (event.get("metadata") or {}).get("utter_action") in OFFERS:
-                return True
-    return False
+    return any(name in OFFERS for name in last_reply(tracker))
 
 
 def room_in_the_queue() -> bool:

@@ -12,6 +12,8 @@ me?") or gives a number: anything else stays a request to be called.
 """
 import re
 
+from storage import phone_numbers
+
 # The kinds of question about calls: when they come, who sees the request, what a call costs
 # or keeps private, calling without giving one's name, the person calling themselves.
 ABOUT_CALLS = re.compile(
@@ -37,9 +39,6 @@ CALLING_THE_CENTRE = re.compile(
     r"\b(?:i|we)\b(?:\s+\w+){0,3}?\s+(?:call|ring|phone|text)\s+(?:you|u|y'?all|the (?:centre|center|clinic|office))\b",
     re.IGNORECASE,
 )
-# A phone number in the message: it is given to be called on.
-DIGITS = re.compile(r"\d(?:[\s().-]*\d){6,}")
-
 
 def _plain(text: str) -> str:
     return text.replace("’", "'")
@@ -48,7 +47,8 @@ def _plain(text: str) -> str:
 def asks_about_calls(text: str) -> bool:
     """A question about calls that doesn't ask for one."""
     text = _plain(text)
-    return bool(ABOUT_CALLS.search(text)) and not ASKS_TO_BE_CALLED.search(text) and not DIGITS.search(text)
+    # A phone number in the message is given to be called on.
+    return bool(ABOUT_CALLS.search(text)) and not ASKS_TO_BE_CALLED.search(text) and not phone_numbers.first_in(text)
 
 
 def calling_the_centre(text: str) -> bool:

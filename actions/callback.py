@@ -37,18 +37,22 @@ logger = logging.getLogger(__name__)
 FIELDS = ["callback_name", "callback_phone", "callback_best_time", "callback_note", "callback_consent"]
 CANCELLED_SLOT = "callback_cancelled"  # "not now" said instead of an answer (CALLED_OFF)
 MAX_PHONE_ATTEMPTS = 2
+# Answers at the name question that are no name ("now", "he is 24"): after this many, the
+# request goes on without one (NO_NAME) instead of asking for ever; the team asks on the phone.
+MAX_NAME_ATTEMPTS = 3
 MAX_NAME_CHARS = 60
 MAX_TIME_CHARS = 60
 MAX_UNSURE_TIME_WORDS = 5  # "maybe after 5?" is a time; a longer sentence with a "?" asks something
 MAX_NOTE_CHARS = 500
-# Letters (any script) in words joined by spaces, hyphens, apostrophes or dots.
-NAME = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
+# Letters (any script) in words joined by spaces, hyphens, apostrophes, dots, commas or quotes:
+# 'Guadalupe "Lupe" Ortiz', "Rick Barrera, Barrera Roofing" (staff read what follows the name).
+NAME = re.compile(r"^[^\W\d_]+(?:[ '’.,\-\"“”]+[^\W\d_]+)*[.\"”]?$")
 # How people introduce a name: "it's Dana", "my name is Dana", "this is Dana Ruiz".
 # Words said on the way: "sorry, Lupe", "lol fine, Chidi", "ok whatever, Dmitri Volkov".
 NAME_LEAD_IN = re.compile(
     r"^(?:(?:hi|hello|hey|ok|okay|sure|yes|yeah|sorry|lol|fine|whatever|alright|um+|oh|well)[,!.]?\s+)*"
-    r"(?:(?:my name is|my name's|my name|name is|name's|it's|it is|this is|i'm|i am|im|"
-    r"(?:you can |just )?call me|ask for|"
+    r"(?:(?:my name is|my name's|my name|name is|name's|it'?s|its|it is|this is|i'm|i am|im|"
+    r"(?:you can |just )?call me|(?:everyone|everybody|people|they|friends|my friends) calls? me|ask for|"
     r"they can ask for|(?:her|his|their) name is|(?:her|his|their) name's|soy|me llamo)\s+)?",
     re.IGNORECASE,
 )
@@ -84,7 +88,7 @@ NUMBER_TALK = re.compile(
 # A bare "name's Owen" only at the start of a sentence or clause: "my son's name is Kevin" names
 # no one to call.
 NAME_INTRODUCED = re.compile(
-    r"(?:\b(?i:my name is|my name's|my name|this is|i am|i'm|(?:her|his|their) name is|(?:her|his|their) name's|"
+    r"(?:\b(?i:my name is|my name's|my name|this is|i am|i'm|im|(?:her|his|their) name is|(?:her|his|their) name's|"
     r"soy|me llamo)|(?:^|[.,;:!?])\s*(?i:name's|name is))\s+([A-Z][^\W\d_]+(?:[ '’\-][A-Z][^\W\d_]+){0,2})"
 )
 # A name signed after the request: "call me pls - Lisa", "ok call me. Darnell",
@@ -113,9 +117,13 @@ NOT_IN_NAMES = {
     "my", "for", "the", "to", "is", "not", "sure", "call", "please", "this", "that", "what", "how", "you", "maybe",
     # A signed last sentence that is no name: "No thanks", "Just Ray", "Anonymous", "Text only".
     "no", "thanks", "thank", "just", "anonymous", "text", "only",
+    # A sentence about oneself or someone else: "its me lol", "whenever i dont care", "he is 24".
+    "i", "me", "its", "he", "she", "we", "they", "him", "them", "lol", "idk", "dont", "don't", "whenever",
 }
 # The best time of someone who skipped the question, as the summary and the staff app show it.
 NO_PREFERENCE = "no preference"
+# The name of someone who would rather not give one, or gave none after MAX_NAME_ATTEMPTS.
+NO_NAME = "not given"
 NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no thanks", "nope"}
 # "not now", "no wait, not now", "never mind", "I'm not ready for anyone to call me yet. Please
 # don't call.": said instead of a name, a number or a time, the request is called off (as "stop"
@@ -150,11 +158,21 @@ def without_its_spelling(name: str) -> str:
 def clean_name(text: str) -> Optional[str]:
     name = " ".join((text or "").split()).strip(" ,!")
     name = without_its_spelling(NAME_TRAILER.sub("", NAME_LEAD_IN.sub("", name))).strip(" ,!")
-    if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name) or name.lower() in NOT_NAMES:
+    if not name or len(name) > MAX_NAME_CHARS or not NAME.match(name):
+        return None
+    if any(part.strip(' "“”') in NOT_NAMES for part in name.lower().split(",")):
         return None
     if NOT_IN_NAMES & set(name.lower().split()):
         return None
     return name
+
+
+def written_like_a_name(text: str) -> bool:
+    """A name and nothing else, each word capitalised: "Darnell Price", "Lupe" (not "IOP",
+    which may well ask about the level)."""
+    name = clean_name(text)
+    return name is not None and name == " ".join(text.split()).strip(" ,!.") and all(
+        word[:1].isupper() and not (len(word) > 1 and word.isupper()) for word in name.replace('"', " ").split())
 
 
 def signed_name(text: str) -> Optional[str]:
@@ -251,7 +269,8 @@ class ValidateCallbackForm(SafeFormValidationAction):
         # "Ty" asked for a name is a name, not thanks; "thx" is no name, so it is thanks. Only an
         # answer to the question: a name kept while another answer is corrected ("phone number",
         # answering "what would you like to change?") is no question to answer.
-        if asked(tracker, "callback_name") and answer_digression(
+        # "Darnell Price" is a name, whatever the classifier makes of it.
+        if asked(tracker, "callback_name") and not written_like_a_name(str(value)) and answer_digression(
                 dispatcher, tracker, answer_thanks=clean_name(str(value)) is None):
             return {"callback_name": None}
         text, number = str(value), None
@@ -259,12 +278,29 @@ class ValidateCallbackForm(SafeFormValidationAction):
         if mention:  # "it's Dana 619-555-0134": both answers at once
             text, number = NUMBER_TALK.sub(" ", words_around(mention)), mention.number
         name = clean_name(text) or signed_name(text)
+        the_number = {"callback_phone": number.stored, "callback_phone_attempts": 0} if (
+            number and not tracker.get_slot("callback_phone")) else {}
+        if name is None and asked(tracker, "callback_name") and skipped(tracker):
+            name = NO_NAME  # "i'd rather not say"
         if name is None:
-            dispatcher.utter_message(response="utter_callback_name_invalid", max_chars=MAX_NAME_CHARS)
+            return {**self.no_name_yet(dispatcher, tracker, bool(the_number)), **the_number}
+        fresh_count = {"callback_name_attempts": 0} if tracker.get_slot("callback_name_attempts") else {}
+        return {"callback_name": name, **fresh_count, **the_number}
+
+    @staticmethod
+    def no_name_yet(dispatcher: CollectingDispatcher, tracker: Tracker, number_taken: bool) -> Dict[Text, Any]:
+        """What an answer with no name in it leads to: the question again, or, after
+        MAX_NAME_ATTEMPTS, the request without a name. A bare number is no failed name:
+        it answers the next question, and is thanked for."""
+        if number_taken:
+            dispatcher.utter_message(response="utter_callback_number_noted")
             return {"callback_name": None}
-        if number and not tracker.get_slot("callback_phone"):
-            return {"callback_name": name, "callback_phone": number.stored, "callback_phone_attempts": 0}
-        return {"callback_name": name}
+        attempts = (tracker.get_slot("callback_name_attempts") or 0) + 1
+        if attempts >= MAX_NAME_ATTEMPTS:
+            dispatcher.utter_message(response="utter_callback_without_a_name")
+            return {"callback_name": NO_NAME, "callback_name_attempts": 0}
+        dispatcher.utter_message(response="utter_callback_name_invalid", max_chars=MAX_NAME_CHARS)
+        return {"callback_name": None, "callback_name_attempts": attempts}
 
     async def extract_callback_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """A name introduced before it was asked for ("this is Harold, please call me") is kept."""
@@ -357,7 +393,7 @@ class ValidateCallbackForm(SafeFormValidationAction):
 
 def reset_events() -> List[EventType]:
     return [SlotSet(field, None) for field in FIELDS] + [
-        SlotSet("callback_phone_attempts", 0), SlotSet(CANCELLED_SLOT, False)]
+        SlotSet("callback_phone_attempts", 0), SlotSet("callback_name_attempts", 0), SlotSet(CANCELLED_SLOT, False)]
 
 
 def note_of(tracker: Tracker) -> Optional[str]:

@@ -7,7 +7,6 @@ knowledge/crisis_resources.yml. It never repeats what the person wrote (no
 method details, ever). The `custom` payload lets clients render tap-to-call
 and tap-to-text links and mark the reply as urgent.
 """
-import re
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
@@ -16,20 +15,20 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
-from answer_words.emergency_calls import names_emergency_services
+from actions.recent_turns import latest_user_events
+from answer_words.emergency_calls import MENTIONS_CALLING, names_emergency_services
 from answer_words.questions import asks_a_question
 from answer_words.unsure import UNSURE
 from crisis_detection.intents import crisis_language
 
 FLAG_SLOT = "crisis_flagged"
-# A "no" about calling, not about being safe: "not gonna call any hotline", "no llamo a nadie".
-ABOUT_CALLING = re.compile(r"\b(call\w*|ring|phone|text|hotline|988|911|llam\w*)\b", re.IGNORECASE)
 
 
 def message_language(tracker: Tracker) -> str:
     """The language of the crisis: the latest message's, or, for a tap on the check-in's
     "yes" button or a message after the crisis reply, that of the message before."""
-    for parse in _latest_parses(tracker, 3):
+    for event in latest_user_events(tracker, 3):
+        parse = event.get("parse_data") or {}
         if (parse.get("intent") or {}).get("name") == "spanish":
             return "es"  # "está en su cuarto ahora", after the crisis reply
         language = crisis_language(parse)
@@ -41,16 +40,6 @@ def message_language(tracker: Tracker) -> str:
 def utter_in_language(dispatcher: CollectingDispatcher, language: str, response: str, **kwargs: Any) -> None:
     """Say `response`, or its Spanish twin (`response`_es) for a Spanish crisis."""
     dispatcher.utter_message(response=f"{response}_es" if language == "es" else response, **kwargs)
-
-
-def _latest_parses(tracker: Tracker, count: int) -> List[Dict[Text, Any]]:
-    parses = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            parses.append(event.get("parse_data") or {})
-            if len(parses) == count:
-                break
-    return parses
 
 
 class ActionCrisisResponse(Action):
@@ -127,7 +116,7 @@ class ActionSafeAfterCheckIn(Action):
         if UNSURE.search(text):
             return crisis_reply(dispatcher, tracker)
         language = message_language(tracker)
-        if ABOUT_CALLING.search(text):
+        if MENTIONS_CALLING.search(text):
             utter_in_language(dispatcher, language, ActionAfterCrisisNo.response,
                               crisis_lines=knowledge.crisis_lines(language))
             return []

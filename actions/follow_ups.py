@@ -22,7 +22,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.last_reply import last_reply
+from actions.recent_turns import last_reply
 from answer_words.questions import WORD
 from crisis_detection import intents
 

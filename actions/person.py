@@ -25,7 +25,7 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, Follo
 from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
-from actions.last_reply import last_reply
+from actions.recent_turns import last_reply
 from storage import handoffs
 
 logger = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 import knowledge
 from actions.answers import answer_digression
+from actions.recent_turns import latest_user_events
 from actions.forms import SafeFormValidationAction
 from answer_words.people import ABOUT_MYSELF, EXPLICITLY_MYSELF, LOVED_ONE, MYSELF, SOMEONE_ELSE
 from answer_words.questions import SENTENCE_END, WORD_PARTS, is_a_question
@@ -87,13 +88,7 @@ def who_was_mentioned(tracker: Tracker) -> Optional[str]:
 
 
 def latest_user_texts(tracker: Tracker, count: int = WHO_LOOKBACK) -> List[str]:
-    texts = []
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            texts.append(event.get("text") or "")
-            if len(texts) == count:
-                break
-    return texts
+    return [event.get("text") or "" for event in latest_user_events(tracker, count)]
 
 
 def withdrawal_was_described(tracker: Tracker) -> bool:
@@ -235,18 +230,49 @@ NOT_AN_ACCOUNT = re.compile(
 CLAUSE_BREAKS = re.compile(r"[,.;!?]+|\b(?:and|but|so|though|also|plus)\b", re.IGNORECASE)
 
 
+# "what do u mean by withdrawal", "what does safe home mean? safe from what": a question
+# about the question, answered with what it means (utter_triage_explain_*) and asked
+# again, never taken for an answer. Only when the message says nothing else: "define
+# safe lol. sure" answers.
+# The question must open the sentence ("idk what counts as withdrawal, hes angry when he
+# cant" answers), and be about the question's own words ("what does php mean" asks
+# about a level, and is answered as a guide question).
+QUESTION_WORDS_ASKED = (
+    r"(?:u|you|ya|that|this|it|withdrawal|heavy|heavy daily use|daily use|safe|safe home|a safe home|supportive|"
+    r"mental health|mental health concerns|concerns|treatment|prior treatment|attend|attending)"
+)
+ASKS_WHAT_IT_MEANS = re.compile(
+    r"^\W*(?:(?:ok|okay|so|sorry|wait|um+|hmm+|and|but|lol)\W+)*"
+    rf"(?:what (?:do|does|did) {QUESTION_WORDS_ASKED} (?:even |actually )?mean\b|what(?:'s| is) meant by\b|"
+    rf"what counts as\b|(?:safe|heavy|supportive|concerns?) (?:from|like) what\b|define {QUESTION_WORDS_ASKED}\b|"
+    r"(?:meaning|like what|what do you mean|wdym)\W*$)",
+    re.IGNORECASE)
+
+
+def asks_what_the_question_means(text: str) -> bool:
+    sentences = [sentence for sentence in SENTENCE_END.split(text.strip()) if sentence.strip()]
+    return bool(sentences) and any(ASKS_WHAT_IT_MEANS.search(s) for s in sentences) and all(
+        ASKS_WHAT_IT_MEANS.search(s) or is_a_question(s) for s in sentences)
+
+
 def volunteered(slot: str, tracker: Tracker) -> Optional[str]:
-    """"yes" or "no" to a later triage question, said plainly in the answer to the
-    question asked. Only in an answer the form took (not a crisis, a stop or a
-    question: slots_to_validate holds the question asked), never to a question
+    """"yes" or "no" to a later triage question, said plainly in the message that starts
+    the questions ("Vet here. PTSD and I drink to sleep. Which program?") or in the
+    answer to the question asked. Only in an answer the form took (not a crisis, a stop
+    or a question: slots_to_validate holds the question asked), never to a question
     already answered or asked before this one, and never when two clauses disagree
     ("no depression but bad anxiety")."""
     asked = tracker.get_slot("requested_slot")
-    if asked not in TRIAGE_SLOTS or tracker.get_slot(slot) or asked not in tracker.slots_to_validate():
+    if tracker.get_slot(slot):
         return None
-    if TRIAGE_SLOTS.index(slot) <= TRIAGE_SLOTS.index(asked):
+    opening = asked is None  # the form starts on this message: nothing has been asked yet
+    if not opening and (asked not in TRIAGE_SLOTS or asked not in tracker.slots_to_validate()):
+        return None
+    if not opening and TRIAGE_SLOTS.index(slot) <= TRIAGE_SLOTS.index(asked):
         return None
     text = tracker.latest_message.get("text") or ""
+    # "anxiety and the shakes when he stops": withdrawal, told before the withdrawal question.
+    symptoms_told = asked == "triage_withdrawal" or (opening and bool(SYMPTOMS.search(text)))
     if slot in NO_CUES and NO_CUES[slot].search(text) and not VOLUNTEERED_NO[slot].search(text):
         # "his house is fine but his dad hits him": the question is asked, not answered for them.
         return None
@@ -262,7 +288,7 @@ def volunteered(slot: str, tracker: Tracker) -> Optional[str]:
         said = VOLUNTEERED_YES[slot].search(clause)
         if not said or NOT_AN_ACCOUNT.search(clause[:said.start()]):
             continue
-        if slot == "triage_mental_health" and asked == "triage_withdrawal" and SYMPTOM_LIKE.fullmatch(said.group()):
+        if slot == "triage_mental_health" and symptoms_told and SYMPTOM_LIKE.fullmatch(said.group()):
             continue
         found.add("yes")
     return found.pop() if len(found) == 1 else None
@@ -370,6 +396,9 @@ class ValidateTriageForm(SafeFormValidationAction):
             dispatcher.utter_message(response="utter_triage_noted_as_unsure")
             return {slot: "unsure"}
         text = str(value)
+        if asks_what_the_question_means(text):
+            dispatcher.utter_message(response=f"utter_triage_explain_{slot.removeprefix('triage_')}")
+            return {slot: None}
         answer = yes_no_unsure(tracker, text)
         if answer:
             return {slot: answer}

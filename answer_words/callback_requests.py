@@ -40,6 +40,25 @@ CALLING_THE_CENTRE = re.compile(
     re.IGNORECASE,
 )
 
+# A call refused, which the classifier may take for a request because it names one: "i dont
+# want to call anyone", "please don't call me", "no calls". The whole message says so:
+# "i don't want to call, can someone text me" still asks for something.
+REFUSES_A_CALL = re.compile(
+    r"^\W*(?:(?:no|nah|nope|ok|okay|sorry|please|pls|and)[\s,.!]+)*"
+    r"(?:(?:i|we|i'?m|im|we'?re)\s+(?:really\s+)?(?:do not|don'?t|dont|won'?t|wont|(?:am |are )?not (?:going to|gonna))"
+    r"\s+(?:want\s+(?:to\s+)?)?(?:call|ring|phone|talk to|a call|a callback|"
+    r"anyone to call|you to call|someone to call)|"
+    r"(?:please\s+)?(?:do not|don'?t|dont)\s+call(?:\s+me)?|no\s+(?:calls?|callbacks?|phone calls?))"
+    r"(?:\s+(?:anyone|anybody|any\s*one|you|u|them|me|a hotline|any hotline|right now|now|yet|please|"
+    r"thanks|today))*[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def refuses_a_call(text: str) -> bool:
+    return bool(REFUSES_A_CALL.match(_plain(text)))
+
+
 def _plain(text: str) -> str:
     return text.replace("’", "'")
 

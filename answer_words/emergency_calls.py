@@ -27,6 +27,10 @@ EMERGENCY_SERVICES = (
     r"(?:the )?(?:911|988|999|112)(?: number| line)?|an? ambulance|the ambulance|ems|paramedics|"
     r"the (?:crisis|suicide|suicide prevention) (?:line|hotline|lifeline|number)|the lifeline|poison control"
 )
+# Any word of calling, in English or Spanish. After the crisis check-in, a "no" that
+# says this is about calling, not about being safe: "not gonna call any hotline",
+# "no llamo a nadie" (actions/crisis.py).
+MENTIONS_CALLING = re.compile(r"\b(call\w*|ring|phone|text|hotline|988|911|llam\w*)\b", re.IGNORECASE)
 _LEAD_IN = r"(?:(?:ok(?:ay)?|k|alright|yes|yeah|ya|fine|omg|oh god|oh my god)[\s,.!]+)?"
 # Who is calling: "i'm", "someone", "my mom", "he's"; or nobody said ("calling now").
 _CALLER = (

@@ -9,6 +9,12 @@ cover that", which would suggest the admissions team gives medical advice by pho
 """
 import re
 
+# Medicines used in treating addiction and withdrawal, as people name them.
+MEDICINES = (
+    r"(naltrexone|vivitrol|antabuse|disulfiram|campral|acamprosate|suboxone|subutex|buprenorphine|sublocade|"
+    r"methadone|gabapentin|librium|chlordiazepoxide|ativan|lorazepam|valium|diazepam|lucemyra|lofexidine|"
+    r"clonidine|baclofen|topamax|topiramate)"
+)
 MEDICAL_QUESTION = re.compile(
     r"\b(taper(ing)?( schedule| plan)?|dos(e|es|age)|milligrams?|\d+ ?mg|"
     # "can you prescribe me something", "a prescription for sleep"; not "can i bring my prescription".
@@ -23,7 +29,11 @@ MEDICAL_QUESTION = re.compile(
     r"sound(s)? (bipolar|depressed|like (an? )?(addict|alcoholic|addiction|depression|bipolar))|"
     r"(will|can|would) (my|his|her|their) (brain|liver|heart|memory) (recover|heal|get better)|"
     r"diagnose (me|him|her|them|my \w+)|(is|does) (this|that|it|he|she) (sound like )?(a )?diagnosis|"
-    r"am i an? (addict|alcoholic))\b",
+    r"am i an? (addict|alcoholic)|"
+    # A medicine named as a question of its own: "what about vivitrol", "thoughts on antabuse?".
+    # Not a place that gives it: "what about methadone clinics" asks about the centre.
+    rf"^\W*(and |so |ok )?(what|how) about (the |a )?{MEDICINES}\b(?!\s+(clinic|program|center|centre|provider))|"
+    rf"\bthoughts on (the )?{MEDICINES})\b",
     re.IGNORECASE,
 )
 

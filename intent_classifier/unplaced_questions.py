@@ -17,6 +17,11 @@ giving my name") is a question about the centre too: `ask_admissions_info`, or
 `ask_contact` when the person means to call ("can i just call you instead?";
 answer_words/callback_requests.py).
 
+A call refused, which the classifier took for a request because it names one ("i dont
+want to call anyone", "please don't call me"), is a no (`deny`): right after the crisis
+reply, the lines without pressure (data/rules/crisis.yml); elsewhere, "no problem". It
+never starts the callback questions.
+
 A question only a clinician should answer ("what's the taper schedule", "is that
 depression?", "like librium? how much"), left unplaced or taken for a question
 about the centre, gets the medical-advice refusal and referral instead
@@ -48,7 +53,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from answer_words.callback_requests import asks_about_calls, calling_the_centre
+from answer_words.callback_requests import asks_about_calls, calling_the_centre, refuses_a_call
 from answer_words.languages import looks_spanish
 from answer_words.medical import asks_for_medical_advice
 from answer_words.questions import UNPLACED_INTENT, WORD, asks_a_question, asks_something
@@ -58,6 +63,7 @@ from spacy_pipeline.english_words import known_english_words
 
 MEDICAL_INTENT = "ask_medical_advice"
 CALLBACK_INTENT, CENTRE_INTENT, CONTACT_INTENT = "request_callback", "ask_admissions_info", "ask_contact"
+DENY_INTENT = "deny"
 # What the classifier may have made of a medical question it missed ("like librium? how much"
 # as a question about the centre).
 MEDICAL_FROM = (DEFAULT_NLU_FALLBACK_INTENT_NAME, "ask_admissions_info")
@@ -97,6 +103,13 @@ def question_about_calls(message: Message) -> bool:
     return asks_a_question(text) and asks_about_calls(text) and not looks_spanish(text)
 
 
+def a_call_refused(message: Message) -> bool:
+    """A message read as a request to be called back that refuses a call."""
+    if (message.get(INTENT) or {}).get("name") != CALLBACK_INTENT or left_to_the_crisis_net(message):
+        return False
+    return refuses_a_call(message.get(TEXT) or "")
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class UnplacedQuestions(UntrainedComponent):
     def process(self, messages: List[Message]) -> List[Message]:
@@ -106,6 +119,8 @@ class UnplacedQuestions(UntrainedComponent):
                 override_intent(message, MEDICAL_INTENT, confidence)
             elif is_an_unplaced_question(message):
                 override_intent(message, UNPLACED_INTENT, confidence)
+            elif a_call_refused(message):
+                override_intent(message, DENY_INTENT, confidence)
             elif question_about_calls(message):
                 calls_us = calling_the_centre(message.get(TEXT) or "")
                 override_intent(message, CONTACT_INTENT if calls_us else CENTRE_INTENT, confidence)

@@ -189,6 +189,26 @@ def test_bad_names_are_asked_again(assistant, sender, bad_name):
     assert "phone number" in answer(assistant, sender, "Robin")
 
 
+def test_a_name_asked_again_is_asked_plainly_and_a_third_miss_goes_on_without_one(assistant, sender):
+    answer(assistant, sender, "please call me")
+    again = answer(assistant, sender, "now")
+    assert "just the name" in again and "What name" in again and "four quick questions" not in again
+    assert "What name" in answer(assistant, sender, "12345")
+    assert "phone number" in answer(assistant, sender, "he is 24")
+    answer(assistant, sender, "619-555-0123", "Evening", "Nothing to add")
+    assert "not given" in answer(assistant, sender, "/affirm")
+
+
+def test_a_number_typed_at_the_name_question_is_kept_and_the_name_asked_for(assistant, sender):
+    answer(assistant, sender, "please call me")
+    reply = answer(assistant, sender, "760 555 0123")
+    assert "noted that number" in reply and "What name" in reply and "just the name" not in reply
+    assert "best time" in answer(assistant, sender, "Rick Barrera, Barrera Roofing")
+    answer(assistant, sender, "Evening", "Nothing to add")
+    summary = answer(assistant, sender, "/affirm")
+    assert "Rick Barrera, Barrera Roofing" in summary and "(760) 555-0123" in summary
+
+
 @pytest.mark.parametrize("bad_phone", ["call me at FLOWERS", "123", "1" * 25, "📞 619 555 0123", "six one nine"])
 def test_bad_phone_numbers_are_asked_again(assistant, sender, bad_phone):
     answer(assistant, sender, "please call me", "Robin")

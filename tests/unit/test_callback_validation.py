@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import IOP_TOPIC_RESPONSES, RESPONSE_ANSWERS
-from actions.callback import MAX_PHONE_ATTEMPTS, ValidateCallbackForm, clean_name
+from actions.callback import MAX_PHONE_ATTEMPTS, NO_NAME, ValidateCallbackForm, clean_name
 from answer_words.questions import UNPLACED_INTENT
 from tests.responses import render
 
@@ -35,16 +35,49 @@ async def validate(slot, value, **kwargs):
 
 
 @pytest.mark.parametrize("typed, kept", [("  Sam   Rivera ", "Sam Rivera"), ("Zoë O'Neil-Smith", "Zoë O'Neil-Smith"), ("李雷", "李雷"), ("J. R.", "J. R."),
-                                         ("Siobhan O'Leary, S-I-O-B-H-A-N", "Siobhan O'Leary"), ("Niamh, n i a m h", "Niamh")])
+                                         ("Siobhan O'Leary, S-I-O-B-H-A-N", "Siobhan O'Leary"), ("Niamh, n i a m h", "Niamh"),
+                                         # A spelling of a word that isn't in the name is kept, not dropped.
+                                         ("Siobhan, O-L-E-A-R-Y", "Siobhan, O-L-E-A-R-Y"),
+                                         # What follows a name after a comma or in quotes is the staff's to read.
+                                         ("Rick Barrera, Barrera Roofing", "Rick Barrera, Barrera Roofing"),
+                                         ('Guadalupe "Lupe" Ortiz', 'Guadalupe "Lupe" Ortiz')])
 def test_names_are_kept_tidy(typed, kept):
     assert clean_name(typed) == kept
 
 
 @pytest.mark.parametrize("typed", ["", "   ", "42", "<b>Sam</b>", "x" * 61, "Sam_1", "🙂",
-                                   # A spelling of a word that isn't in the name is asked for again, not dropped.
-                                   "Siobhan, O-L-E-A-R-Y"])
+                                   # A list of answers that are no name.
+                                   "morning, afternoon", "yes, evenings"])
 def test_bad_names_are_refused(typed):
     assert clean_name(typed) is None
+
+
+async def test_a_bare_number_at_the_name_question_is_kept_and_the_name_asked_again_without_a_scolding():
+    result, messages = await validate("callback_name", "760 555 0123")
+    assert result == {"callback_name": None, "callback_phone": "+17605550123", "callback_phone_attempts": 0}
+    assert messages == ["utter_callback_number_noted"]
+
+
+async def test_a_third_answer_with_no_name_goes_on_without_one_instead_of_asking_for_ever():
+    result, messages = await validate("callback_name", "now")
+    assert result == {"callback_name": None, "callback_name_attempts": 1}
+    assert messages == ["utter_callback_name_invalid"]
+    result, messages = await validate("callback_name", "12345", callback_name_attempts=1)
+    assert result == {"callback_name": None, "callback_name_attempts": 2}
+    result, messages = await validate("callback_name", "he is 24", callback_name_attempts=2)
+    assert result == {"callback_name": NO_NAME, "callback_name_attempts": 0}
+    assert "when they call" in render({"response": messages[0]})
+
+
+async def test_a_name_is_a_name_whatever_the_classifier_makes_of_it():
+    result, messages = await validate("callback_name", "Darnell Price", intent="ask_admissions_info", confidence=0.95)
+    assert result == {"callback_name": "Darnell Price"} and messages == []
+
+
+async def test_rather_not_giving_a_name_goes_on_without_one():
+    result, messages = await validate("callback_name", "rather not say", intent="skip", confidence=0.9)
+    assert result == {"callback_name": NO_NAME}
+    assert messages == []
 
 
 async def test_valid_phone_is_stored_normalised_and_resets_the_count():
@@ -107,7 +140,7 @@ def test_digression_answers_match_the_rules():
     ("sorry, Lupe", "Lupe"), ("lol fine, Chidi", "Chidi"), ("ok whatever, Dmitri Volkov", "Dmitri Volkov"),
     # The person to call, when it is someone else.
     ("her name is Gloria", "Gloria"), ("his name is Luis Ortega", "Luis Ortega"), ("soy Carmen", "Carmen"),
-    ("you can call me Mo", "Mo"),
+    ("you can call me Mo", "Mo"), ("its Ana", "Ana"), ("Everyone calls me Lil Pete", "Lil Pete"),
     # What people add after a name that is no part of it.
     ("Linda Park (daughter)", "Linda Park"), ("Monica Reyes, LCSW", "Monica Reyes"), ("John Miller here", "John Miller"),
 ])
@@ -115,15 +148,16 @@ def test_a_name_introduced_in_a_sentence_is_kept_without_the_introduction(typed,
     assert clean_name(typed) == kept
 
 
-@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning", "it's for my son", "I am not sure", "sorry", "lol"])
+@pytest.mark.parametrize("typed", ["afternoon", "yes", "idk", "Morning", "it's for my son", "I am not sure", "sorry", "lol",
+                                   "its me lol", "whenever i dont care", "he is 24"])
 def test_answers_that_are_no_name_are_asked_again(typed):
     assert clean_name(typed) is None
 
 
 async def test_a_name_signed_after_a_sentence_is_read():
     assert (await validate("callback_name", "call me, I'm her brother. Ray"))[0] == {"callback_name": "Ray"}
-    assert (await validate("callback_name", "I'm not sure. Maybe later"))[0] == {"callback_name": None}
-    assert (await validate("callback_name", "I don't want to say. No thanks"))[0] == {"callback_name": None}
+    assert (await validate("callback_name", "I'm not sure. Maybe later"))[0]["callback_name"] is None
+    assert (await validate("callback_name", "I don't want to say. No thanks"))[0]["callback_name"] is None
 
 
 async def test_a_number_with_a_word_in_brackets_is_read():
@@ -205,6 +239,8 @@ async def test_a_number_said_in_words_is_read(typed):
     ("please call me, name's Owen, number 619 777 1203", "Owen"),
     ("my son's name is Kevin, please call me at 619 777 1203", None),
     ("call me. Thanks", None), ("can you call me? Evenings", None), ("call me, Please", None),
+    # "im" as phones type "I'm".
+    ("ok please call me, im Rosa 213-555-0175", "Rosa"), ("im scared, call me at 213-555-0175", None),
 ])
 async def test_a_name_written_just_before_the_number_in_a_request_is_kept(typed, name):
     found = await ValidateCallbackForm().extract_callback_name(CollectingDispatcher(), tracker(None, text=typed), {})

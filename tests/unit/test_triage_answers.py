@@ -169,6 +169,32 @@ async def test_a_question_asked_instead_is_not_taken_for_an_unsure_answer():
     assert (await answer("triage_can_attend", "what kind of therapy do they do there"))[0] is None
 
 
+@pytest.mark.parametrize("slot, typed", [
+    ("triage_withdrawal", "what do u mean by withdrawal"), ("triage_safe_home", "what does safe home mean? safe from what"),
+    ("triage_can_attend", "wdym"), ("triage_mental_health", "like what"),
+    ("triage_prior_treatment", "what counts as treatment?"),
+])
+async def test_asking_what_the_question_means_gets_it_explained_and_asked_again(slot, typed):
+    read, said = await answer(slot, typed)
+    assert read is None and said == [f"utter_triage_explain_{slot.removeprefix('triage_')}"]
+    assert render({"response": said[0]})
+
+
+@pytest.mark.parametrize("slot, typed", [
+    ("triage_withdrawal", "idk what counts as withdrawal, hes angry when he cant"),
+    ("triage_safe_home", "define safe lol. sure"),
+    ("triage_withdrawal", "lol define heavy. i drink a bottle of whiskey every day"),
+])
+async def test_an_answer_said_with_a_question_about_the_question_is_an_answer(slot, typed):
+    read, said = await answer(slot, typed)
+    assert read is not None and not any("explain" in response for response in said)
+
+
+async def test_asking_what_a_level_means_is_no_question_about_the_question():
+    said = (await answer("triage_can_attend", "wait what does php mean again", intent="ask_level_info"))[1]
+    assert not any("explain" in response for response in said)
+
+
 @pytest.mark.parametrize("typed", ["skip", "i'd rather not say"])
 async def test_a_question_skipped_is_noted_as_not_sure_and_the_questions_go_on(typed):
     assert await answer("triage_mental_health", typed, intent="skip") == ("unsure", ["utter_triage_noted_as_unsure"])
@@ -293,6 +319,28 @@ async def extracted(asked, text, intent="inform"):
 )
 async def test_answers_to_later_questions_said_along_the_way_are_not_asked_again(asked, typed, read):
     assert await extracted(asked, typed) == read
+
+
+@pytest.mark.parametrize(
+    "opening, read",
+    [
+        ("Vet here. PTSD and I drink to sleep. What program would fit", {"triage_mental_health": "yes"}),
+        ("I've been to rehab twice and I have bipolar disorder. I'm drinking again. What level do I need?",
+         {"triage_mental_health": "yes", "triage_prior_treatment": "yes"}),
+        ("my wife drinks to calm her anxiety, which program would you suggest", {"triage_mental_health": "yes"}),
+        ("my sister has depression and drinks every day. which program?", {"triage_mental_health": "yes"}),
+        # Withdrawal told with it: "anxiety" is a symptom there; questions asked and wishes are no answers.
+        ("he gets anxiety and the shakes when he stops, which program is right?", {}),
+        ("which program is best if he has depression?", {}),
+        ("she wants to go to rehab, which level fits her", {}),
+    ],
+)
+async def test_what_the_message_that_starts_the_questions_says_is_not_asked_again(opening, read):
+    latest = tracker(None, opening, "request_help")
+    form, found = ValidateTriageForm(), {}
+    for slot in ("triage_safe_home", "triage_can_attend", "triage_mental_health", "triage_prior_treatment"):
+        found.update(await getattr(form, f"extract_{slot}")(CollectingDispatcher(), latest, {}))
+    assert found == read
 
 
 async def test_nothing_is_read_ahead_from_a_message_the_form_did_not_take():

@@ -68,7 +68,9 @@ def test_the_forms_still_read_a_contracted_question_word_as_a_question(text):
 
 
 @pytest.mark.parametrize("text", ["what's the taper schedule", "hes barely sleeping, is that depression?",
-                                  "what can he take to sleep", "is it safe to drink on gabapentin"])
+                                  "what can he take to sleep", "is it safe to drink on gabapentin",
+                                  # A medicine named as a question of its own.
+                                  "what about vivitrol", "thoughts on antabuse?"])
 def test_a_medical_question_the_classifier_missed_gets_the_medical_refusal(text):
     assert parsed(text)["name"] == "ask_medical_advice"
 
@@ -83,10 +85,29 @@ def test_a_medical_question_taken_for_one_about_the_centre_gets_the_medical_refu
 
 @pytest.mark.parametrize("text", ["can i bring my meds?", "is it safe to bring my phone?", "how much does it cost?",
                                   "can i bring my prescription with me?", "what should i take with me to residential?",
-                                  "do i need a diagnosis to get in?"])
+                                  "do i need a diagnosis to get in?", "what about methadone clinics near me?"])
 def test_a_question_about_the_centre_that_names_medicine_is_no_medical_question(text):
     assert parsed(text)["name"] == "ask_unplaced"
 
 
 def test_a_medical_question_with_a_crisis_guess_is_left_to_the_crisis_net():
     assert parsed("how much would kill me", ranking=(("crisis", 0.4),))["name"] == "nlu_fallback"
+
+
+def read_as_a_callback_request(text):
+    message = Message(data={"text": text, "entities": [], "intent": {"name": "request_callback", "confidence": 0.34},
+                            "intent_ranking": [{"name": "request_callback", "confidence": 0.34}]})
+    UnplacedQuestions().process([message])
+    return message.get("intent")["name"]
+
+
+@pytest.mark.parametrize("text", ["i dont want to call anyone", "please don't call me", "no calls please",
+                                  "im not gonna call any hotline", "I don't want a callback."])
+def test_a_call_refused_is_a_no_never_a_request_to_be_called(text):
+    assert read_as_a_callback_request(text) == "deny"
+
+
+@pytest.mark.parametrize("text", ["i dont want to call, can someone text me", "call me", "i'd like someone to call me",
+                                  "i dont want a callback i want to talk to someone NOW"])
+def test_a_request_with_a_refusal_in_it_is_still_a_request(text):
+    assert read_as_a_callback_request(text) == "request_callback"

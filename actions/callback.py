@@ -26,6 +26,7 @@ from rasa_sdk.types import DomainDict
 from actions.answers import answer_digression
 from actions.forms import SafeFormValidationAction
 from actions.triage import answers_from, skipped, yes_no_words
+from answer_words.callback_requests import CALL_OFF_WORDS
 from answer_words.questions import SENTENCE_END, starts_like_a_question
 from channels.ownership import conversation_ref
 from crisis_detection import intents
@@ -131,11 +132,9 @@ NOTHING_TO_ADD = {"nothing to add", "nothing", "no", "none", "skip", "n/a", "no 
 # is a time, "i changed my mind about the number, use my cell" a correction.
 CALLED_OFF = re.compile(
     r"(?:(?:no|nah|nope|naw|wait|actually|sorry|i'?m sorry|hmm|um|ok|okay|oh)[\s,.!]+)*"
-    r"(?:not (?:now|yet|today|right now|at the moment)|never ?mind|forget it|maybe later|later|"
-    r"i(?:'ve| have)? changed my mind|"
-    r"i'?m not ready(?: for (?:anyone|someone|somebody|you) to call(?: me)?| for a call)?(?: yet)?|"
-    r"(?:please )?(?:don'?t|do not) call(?: me)?(?: yet| anymore)?(?: please)?)"
-    r"(?:[\s,]+(?:please|sorry|thanks|thank you))?[\s.!]*",
+    r"(?:" + CALL_OFF_WORDS + r"|maybe later|later|i(?:'ve| have)? changed my mind|"
+    r"i'?m not ready(?: for (?:anyone|someone|somebody|you) to call(?: me)?| for a call)?)"
+    r"(?: yet| anymore)?(?:[\s,]+(?:please|sorry|thanks|thank you))?[\s.!]*",
     re.IGNORECASE,
 )
 # The questions at which calling the request off is read: the consent question has its own "no",

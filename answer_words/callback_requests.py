@@ -40,15 +40,24 @@ CALLING_THE_CENTRE = re.compile(
     re.IGNORECASE,
 )
 
+# The words that call a call off on their own: "please don't call me", "not now", "never mind".
+# Read both in a first message (REFUSES_A_CALL below) and as the answer to a callback question
+# (CALLED_OFF in actions/callback.py), which adds its own ("maybe later", "I changed my mind").
+CALL_OFF_WORDS = "|".join((
+    r"(?:please\s+)?(?:do not|don'?t|dont)\s+call(?:\s+me)?",
+    r"not (?:now|yet|today|right now|at the moment)",
+    r"never ?mind",
+    r"forget it",
+))
 # A call refused, which the classifier may take for a request because it names one: "i dont
-# want to call anyone", "please don't call me", "no calls". The whole message says so:
-# "i don't want to call, can someone text me" still asks for something.
+# want to call anyone", "please don't call me", "no calls", "never mind". The whole message says
+# so: "i don't want to call, can someone text me" still asks for something.
 REFUSES_A_CALL = re.compile(
     r"^\W*(?:(?:no|nah|nope|ok|okay|sorry|please|pls|and)[\s,.!]+)*"
     r"(?:(?:i|we|i'?m|im|we'?re)\s+(?:really\s+)?(?:do not|don'?t|dont|won'?t|wont|(?:am |are )?not (?:going to|gonna))"
     r"\s+(?:want\s+(?:to\s+)?)?(?:call|ring|phone|talk to|a call|a callback|"
     r"anyone to call|you to call|someone to call)|"
-    r"(?:please\s+)?(?:do not|don'?t|dont)\s+call(?:\s+me)?|no\s+(?:calls?|callbacks?|phone calls?))"
+    + CALL_OFF_WORDS + r"|no\s+(?:calls?|callbacks?|phone calls?))"
     r"(?:\s+(?:anyone|anybody|any\s*one|you|u|them|me|a hotline|any hotline|right now|now|yet|please|"
     r"thanks|today))*[\s.!]*$",
     re.IGNORECASE,

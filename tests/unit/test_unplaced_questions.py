@@ -102,7 +102,8 @@ def read_as_a_callback_request(text):
 
 
 @pytest.mark.parametrize("text", ["i dont want to call anyone", "please don't call me", "no calls please",
-                                  "im not gonna call any hotline", "I don't want a callback."])
+                                  "im not gonna call any hotline", "I don't want a callback.", "never mind",
+                                  "ok not now", "forget it please"])
 def test_a_call_refused_is_a_no_never_a_request_to_be_called(text):
     assert read_as_a_callback_request(text) == "deny"
 

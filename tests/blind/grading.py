@@ -40,20 +40,21 @@ HERE = Path(__file__).resolve().parent
 # and after; its failing turns were read by category in the next round. M was written at the
 # start of that round (2026-11-29, sixth), measured before and after; its failing turns were read
 # by category in the next round. N was written at the start of that round (2026-11-29, seventh),
-# measured before and after it, never tuned on: the honest measure.
+# measured before and after it, never tuned on: the honest measure. O was written at the start of
+# the next round (2026-11-30, eighth), measured before it: a second honest measure.
 CONVERSATION_SETS = ("conversations_a.yml", "conversations_b.yml", "conversations_c.yml", "conversations_d.yml",
                      "conversations_e.yml", "conversations_f.yml", "conversations_g.yml", "conversations_h.yml",
                      "conversations_i.yml", "conversations_j.yml", "conversations_k.yml", "conversations_l.yml",
-                     "conversations_m.yml", "conversations_n.yml")
+                     "conversations_m.yml", "conversations_n.yml", "conversations_o.yml")
 CRISIS_SET, LOOKALIKE_SET = "crisis_redteam.yml", "crisis_lookalikes.yml"
 WITHDRAWAL_SET, SPANISH_SET = "withdrawal.yml", "spanish.yml"
 WITHDRAWAL_SET_2, WITHDRAWAL_SET_3, WITHDRAWAL_SET_4 = "withdrawal_2.yml", "withdrawal_3.yml", "withdrawal_4.yml"
 WITHDRAWAL_SET_5, WITHDRAWAL_SET_6, WITHDRAWAL_SET_7 = "withdrawal_5.yml", "withdrawal_6.yml", "withdrawal_7.yml"
 WITHDRAWAL_SET_8, WITHDRAWAL_SET_9, WITHDRAWAL_SET_10 = "withdrawal_8.yml", "withdrawal_9.yml", "withdrawal_10.yml"
-WITHDRAWAL_SET_11, WITHDRAWAL_SET_12 = "withdrawal_11.yml", "withdrawal_12.yml"
+WITHDRAWAL_SET_11, WITHDRAWAL_SET_12, WITHDRAWAL_SET_13 = "withdrawal_11.yml", "withdrawal_12.yml", "withdrawal_13.yml"
 WITHDRAWAL_SETS = (WITHDRAWAL_SET, WITHDRAWAL_SET_2, WITHDRAWAL_SET_3, WITHDRAWAL_SET_4, WITHDRAWAL_SET_5,
                    WITHDRAWAL_SET_6, WITHDRAWAL_SET_7, WITHDRAWAL_SET_8, WITHDRAWAL_SET_9, WITHDRAWAL_SET_10,
-                   WITHDRAWAL_SET_11, WITHDRAWAL_SET_12)
+                   WITHDRAWAL_SET_11, WITHDRAWAL_SET_12, WITHDRAWAL_SET_13)
 # Written after the crisis lexicon was tuned on the first pair: the honest measure.
 CRISIS_SET_2, LOOKALIKE_SET_2 = "crisis_redteam_2.yml", "crisis_lookalikes_2.yml"
 # Written on 2026-11-28 after the second pair had been measured (and never tuned on): the next honest measure.
@@ -80,12 +81,14 @@ CRISIS_SET_12, LOOKALIKE_SET_12 = "crisis_redteam_12.yml", "crisis_lookalikes_12
 CRISIS_SET_13, LOOKALIKE_SET_13 = "crisis_redteam_13.yml", "crisis_lookalikes_13.yml"
 # Written with set N; never tuned on.
 CRISIS_SET_14, LOOKALIKE_SET_14 = "crisis_redteam_14.yml", "crisis_lookalikes_14.yml"
+# Written with set O; never tuned on.
+CRISIS_SET_15, LOOKALIKE_SET_15 = "crisis_redteam_15.yml", "crisis_lookalikes_15.yml"
 CRISIS_SETS = (CRISIS_SET, CRISIS_SET_2, CRISIS_SET_3, CRISIS_SET_4, CRISIS_SET_5, CRISIS_SET_6, CRISIS_SET_7,
                CRISIS_SET_8, CRISIS_SET_9, CRISIS_SET_10, CRISIS_SET_11, CRISIS_SET_12,
-               CRISIS_SET_13, CRISIS_SET_14)
+               CRISIS_SET_13, CRISIS_SET_14, CRISIS_SET_15)
 LOOKALIKE_SETS = (LOOKALIKE_SET, LOOKALIKE_SET_2, LOOKALIKE_SET_3, LOOKALIKE_SET_4, LOOKALIKE_SET_5, LOOKALIKE_SET_6,
                   LOOKALIKE_SET_7, LOOKALIKE_SET_8, LOOKALIKE_SET_9, LOOKALIKE_SET_10, LOOKALIKE_SET_11,
-                  LOOKALIKE_SET_12, LOOKALIKE_SET_13, LOOKALIKE_SET_14)
+                  LOOKALIKE_SET_12, LOOKALIKE_SET_13, LOOKALIKE_SET_14, LOOKALIKE_SET_15)
 
 RESPONSES: Dict[str, Set[str]] = {
     "greet": {"utter_greet"},

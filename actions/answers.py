@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge
 from actions.person import reply_for_a_person
-from answer_words.questions import SENTENCE_END, UNPLACED_INTENT, asks_something, is_a_question
+from answer_words.questions import SENTENCE_END, UNPLACED_INTENT, asks_a_question, asks_something, is_a_question
 from knowledge import Level
 
 LEVEL_SLOT = "level_of_care"
@@ -482,6 +482,10 @@ def answer_digression(dispatcher: CollectingDispatcher, tracker: Tracker, answer
     name, confidence = intent.get("name"), intent.get("confidence") or 0.0
     text = tracker.latest_message.get("text") or ""
     if confidence < confidence_needed(name, text):
+        return False
+    if name == "ask_admissions_info" and not asks_a_question(text):
+        # "he is 24", "my son is 17": said at a form's question, a fact about someone is an answer
+        # (or none), however like the start of a question about teenagers the classifier finds it.
         return False
     if name in RESPONSE_ANSWERS:
         dispatcher.utter_message(response=RESPONSE_ANSWERS[name])

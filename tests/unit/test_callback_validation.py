@@ -69,6 +69,13 @@ async def test_a_third_answer_with_no_name_goes_on_without_one_instead_of_asking
     assert "when they call" in render({"response": messages[0]})
 
 
+async def test_a_fact_about_someone_is_no_question_about_the_centre_even_when_the_classifier_is_sure():
+    # "he is 24" sounds to the classifier like the start of a question about teenagers (0.85).
+    result, messages = await validate("callback_name", "he is 24", intent="ask_admissions_info", confidence=0.85)
+    assert result == {"callback_name": None, "callback_name_attempts": 1}
+    assert messages == ["utter_callback_name_invalid"]
+
+
 async def test_a_name_is_a_name_whatever_the_classifier_makes_of_it():
     result, messages = await validate("callback_name", "Darnell Price", intent="ask_admissions_info", confidence=0.95)
     assert result == {"callback_name": "Darnell Price"} and messages == []

@@ -23,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 from answer_words.questions import asks_a_question
 from tests.blind import grading  # the sets, and which are retired
@@ -94,20 +94,17 @@ def texts_still_tested() -> set:
         keys |= {key(turn["user"]) for conversation in grading.load(name)["conversations"] for turn in conversation["turns"]}
     for name in set(grading.CRISIS_SETS + grading.LOOKALIKE_SETS + grading.WITHDRAWAL_SETS) | {grading.SPANISH_SET}:
         keys |= {key(message["text"]) for message in grading.load(name)["messages"]}
-    for block in yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))["nlu"]:
-        keys |= {key(line[2:]) for line in block.get("examples", "").splitlines() if line.startswith("- ")}
-    return keys
+    return keys | {key(text) for text in intents_by_example(HELD_OUT)}
+
+
+def intents_by_example(path: Path) -> Dict[str, str]:
+    """A file of NLU examples as Rasa reads it: text (without entity annotations) -> intent."""
+    return {example.get("text"): example.get("intent") for example in load_data(str(path)).intent_examples}
 
 
 def examples_already_in_the_data() -> set:
-    keys = set()
-    for path in (ROOT / "data" / "nlu").glob("*.yml"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            examples = block.get("examples", "")
-            # "[IOP](level_of_care)?" is compared as "IOP?".
-            keys |= {key(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line[2:]))
-                     for line in examples.splitlines() if line.startswith("- ")}
-    return keys
+    # The topic files only: data/nlu/ as a folder would include this script's own output.
+    return {key(text) for path in (ROOT / "data" / "nlu").glob("*.yml") for text in intents_by_example(path)}
 
 
 def retired_messages() -> Iterable[tuple]:
@@ -142,12 +139,12 @@ def retired_examples() -> Dict[str, List[str]]:
     return examples
 
 
-def topic_of(intent: str) -> str:
-    for topic in TOPICS:
-        text = (ROOT / "data" / "nlu" / f"{topic}.yml").read_text(encoding="utf-8")
-        if f"- intent: {intent}\n" in text:
-            return topic
-    raise ValueError(f"no data/nlu file has the intent {intent}")
+def topics_of_intents() -> Dict[str, str]:
+    """intent -> the first of TOPICS whose file has examples of it."""
+    topics: Dict[str, str] = {}
+    for topic in reversed(TOPICS):
+        topics.update(dict.fromkeys(intents_by_example(ROOT / "data" / "nlu" / f"{topic}.yml").values(), topic))
+    return topics
 
 
 def render(blocks: Iterable[tuple]) -> str:
@@ -163,8 +160,9 @@ def render(blocks: Iterable[tuple]) -> str:
 
 def rendered_files() -> Dict[str, str]:
     by_topic: Dict[str, List[tuple]] = defaultdict(list)
+    topics = topics_of_intents()
     for intent, texts in sorted(retired_examples().items()):
-        by_topic[topic_of(intent)].append((intent, texts))
+        by_topic[topics[intent]].append((intent, texts))
     return {f"{topic}.yml": render(blocks) for topic, blocks in sorted(by_topic.items())}
 
 

@@ -1,15 +1,11 @@
 """The retired blind sets as training data, and the line between training and test messages."""
-import yaml
-
 from scripts import blind_sets_to_training_data as retired
 
 
 def retired_examples_on_disk():
     for path in sorted(retired.OUT.glob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-            for line in block.get("examples", "").splitlines():
-                if line.strip().startswith("- "):
-                    yield path.name, line.strip()[2:]
+        for text in retired.intents_by_example(path):
+            yield path.name, text
 
 
 def test_the_retired_sets_training_data_is_what_the_script_makes_of_them():
